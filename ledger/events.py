@@ -1,0 +1,269 @@
+"""Envelopes: recorded events as the ledger stores, hashes and exports them; and the
+JSON Lines interchange format of EVENTS.md that import reads."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import IO, Any
+from uuid import UUID
+
+from ledger.canonical import dumps, format_time, leaf_bytes, leaf_hash
+from ledger.catalogue import DATE_RE, ID_RE, SHA256_RE
+from ledger.errors import InvalidEvent, InvalidInput, show
+
+MAX_LINE_BYTES = 1024 * 1024
+ENVELOPE_FIELDS = ("partnership", "type", "occurred_on", "actor", "data")
+EXPORT_FIELDS = ("id", "seq", "recorded_at", "hash")
+SIGNED_FIELDS = ("signer", "signature")
+TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+
+
+def now() -> datetime:
+    """The clock: ``PLEDGER_NOW`` (an ISO time or date) when set, else the real UTC time."""
+    fixed = os.environ.get("PLEDGER_NOW")
+    if not fixed:
+        return datetime.now(UTC)
+    try:
+        return parse_time(fixed)
+    except ValueError:
+        raise InvalidInput(f"PLEDGER_NOW={show(fixed)} is not an ISO 8601 time") from None
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 time or date; naive values are UTC."""
+    moment = datetime.fromisoformat(text.strip())
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def today() -> str:
+    return now().date().isoformat()
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """One recorded event, exactly the fields that export writes."""
+
+    id: str
+    partnership: str
+    seq: int
+    type: str
+    occurred_on: str
+    recorded_at: str
+    actor: str
+    data: Mapping[str, Any]
+    hash: str
+    signer: str | None = None
+    signature: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "id": self.id,
+            "partnership": self.partnership,
+            "seq": self.seq,
+            "type": self.type,
+            "occurred_on": self.occurred_on,
+            "recorded_at": self.recorded_at,
+            "actor": self.actor,
+            "data": dict(self.data),
+            "hash": self.hash,
+        }
+        if self.signer is not None:
+            out["signer"] = self.signer
+            out["signature"] = self.signature
+        return out
+
+    def leaf(self) -> bytes:
+        return leaf_bytes(self.as_dict())
+
+    def computed_hash(self) -> str:
+        return leaf_hash(self.leaf())
+
+    def to_line(self) -> str:
+        """The canonical export line (without the trailing newline)."""
+        return dumps(self.as_dict())
+
+    @property
+    def occurred(self) -> date:
+        return date.fromisoformat(self.occurred_on)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """An event as given by a user or a file, before the ledger places it in a stream.
+
+    ``seq``, ``id``, ``recorded_at`` and ``hash`` are set only for restore lines.
+    """
+
+    partnership: str
+    type: str
+    actor: str | None
+    data: Mapping[str, Any]
+    occurred_on: str | None = None
+    id: str | None = None
+    seq: int | None = None
+    recorded_at: str | None = None
+    hash: str | None = None
+    signer: str | None = None
+    signature: str | None = None
+
+    @property
+    def is_restore(self) -> bool:
+        return self.seq is not None
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise InvalidInput(f"duplicate JSON key {show(key)}")
+        out[key] = value
+    return out
+
+
+def _no_constants(name: str) -> Any:
+    raise InvalidInput(f"{name} is not a number")
+
+
+def loads(text: str | bytes) -> Any:
+    """Strict JSON: duplicate keys, NaN and Infinity refused; fractions parse as Decimal."""
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_float=Decimal,
+            parse_constant=_no_constants,
+        )
+    except InvalidInput:
+        raise
+    except RecursionError:
+        raise InvalidInput("JSON nested too deeply") from None
+    except ValueError as exc:  # JSONDecodeError, int digit limits
+        raise InvalidInput(f"not valid JSON: {str(exc).splitlines()[0]}") from None
+
+
+def parse_draft(obj: Any) -> Draft:
+    """Check the envelope of one interchange object (the data is checked later, per type)."""
+    if not isinstance(obj, dict):
+        raise InvalidInput("each line must be a JSON object")
+    allowed = (*ENVELOPE_FIELDS, *EXPORT_FIELDS, *SIGNED_FIELDS)
+    for key in obj:
+        if key not in allowed:
+            raise InvalidInput(f"unknown envelope field {show(key)}")
+    for key in ("partnership", "type", "actor", "data"):
+        if key not in obj:
+            raise InvalidInput(f"envelope field {key!r} is missing")
+    etype = obj["type"]
+    if not isinstance(etype, str) or not etype:
+        raise InvalidInput(f"envelope field 'type' = {show(etype)} must be an event type name")
+    partnership = _envelope_id(etype, "partnership", obj["partnership"])
+    actor = _envelope_id(etype, "actor", obj["actor"])
+    occurred_on = obj.get("occurred_on")
+    if occurred_on is not None:
+        _envelope_date(etype, "occurred_on", occurred_on)
+    restore = {k: obj[k] for k in EXPORT_FIELDS if k in obj}
+    if restore and len(restore) != len(EXPORT_FIELDS):
+        missing = [k for k in EXPORT_FIELDS if k not in obj]
+        raise InvalidEvent(etype, missing[0], None, "a restore line carries id, seq, recorded_at and hash")
+    signed = {k: obj[k] for k in SIGNED_FIELDS if k in obj}
+    if signed and len(signed) != 2:
+        raise InvalidEvent(etype, "signature", None, "signer and signature come together")
+    draft = Draft(
+        partnership=partnership,
+        type=etype,
+        actor=actor,
+        data=obj["data"],
+        occurred_on=occurred_on,
+        signer=signed.get("signer"),
+        signature=signed.get("signature"),
+    )
+    if restore:
+        draft = _restore_fields(draft, restore)
+    return draft
+
+
+def _envelope_id(etype: str, name: str, value: Any) -> str:
+    if not isinstance(value, str) or not ID_RE.fullmatch(value):
+        raise InvalidEvent(etype, name, value, "ids match [a-z0-9][a-z0-9._-]{0,63}")
+    return value
+
+
+def _envelope_date(etype: str, name: str, value: Any) -> str:
+    if not isinstance(value, str) or not DATE_RE.fullmatch(value):
+        raise InvalidEvent(etype, name, value, "dates are YYYY-MM-DD")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise InvalidEvent(etype, name, value, "is not a real calendar date") from None
+    return value
+
+
+def _restore_fields(draft: Draft, fields: dict[str, Any]) -> Draft:
+    etype = draft.type
+    seq, ident, recorded_at, digest = (fields[k] for k in ("seq", "id", "recorded_at", "hash"))
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq < 1:
+        raise InvalidEvent(etype, "seq", seq, "must be a whole number >= 1")
+    try:
+        if not isinstance(ident, str) or str(UUID(ident)) != ident:
+            raise ValueError
+    except ValueError:
+        raise InvalidEvent(etype, "id", ident, "must be a lowercase UUID") from None
+    if not isinstance(recorded_at, str) or not TIME_RE.fullmatch(recorded_at):
+        raise InvalidEvent(etype, "recorded_at", recorded_at, "must be YYYY-MM-DDTHH:MM:SS.ffffffZ")
+    try:
+        recorded_at = format_time(parse_time(recorded_at.replace("Z", "+00:00")))
+    except ValueError:
+        raise InvalidEvent(etype, "recorded_at", recorded_at, "is not a real time") from None
+    if not isinstance(digest, str) or not SHA256_RE.fullmatch(digest):
+        raise InvalidEvent(etype, "hash", digest, "must be 64 lowercase hex digits")
+    return Draft(
+        partnership=draft.partnership,
+        type=etype,
+        actor=draft.actor,
+        data=draft.data,
+        occurred_on=draft.occurred_on,
+        id=ident,
+        seq=seq,
+        recorded_at=recorded_at,
+        hash=digest,
+        signer=draft.signer,
+        signature=draft.signature,
+    )
+
+
+def read_drafts(stream: IO[bytes]) -> Iterator[tuple[int, Draft]]:
+    """Yield ``(line number, draft)`` from a JSON Lines byte stream, one line at a time.
+
+    Blank lines are skipped; a line over 1 MiB, bad UTF-8 or bad JSON is refused with its
+    line number.
+    """
+    lineno = 0
+    while True:
+        raw = stream.readline(MAX_LINE_BYTES + 2)
+        if not raw:
+            return
+        lineno += 1
+        content = raw[:-1] if raw.endswith(b"\n") else raw
+        if len(content) > MAX_LINE_BYTES:
+            raise InvalidInput(f"longer than 1 MiB ({MAX_LINE_BYTES:,} bytes)").at_line(lineno)
+        if not raw.strip():
+            continue
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"not valid UTF-8 at byte {exc.start}").at_line(lineno) from None
+        if lineno == 1 and text.startswith("\ufeff"):
+            text = text[1:]
+        try:
+            yield lineno, parse_draft(loads(text))
+        except InvalidInput as exc:
+            raise exc.at_line(lineno) from None
+        except InvalidEvent as exc:
+            raise exc.at_line(lineno) from None

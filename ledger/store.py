@@ -1,0 +1,433 @@
+"""Storage: one eventsourcing stream per partnership, in SQLite or PostgreSQL.
+
+Events are stored through ``eventsourcing`` and ``eventsourcing-sqlalchemy``: the
+application's event store maps each recorded event (one domain event class per event type,
+with an explicit topic ``pledger:<Type>``) into the ``pledger_events`` table, whose unique
+index on (stream, version) gives optimistic concurrency. Every write runs in one transaction
+that first takes a per-partnership lock (``BEGIN IMMEDIATE`` on SQLite,
+``pg_advisory_xact_lock`` on PostgreSQL), re-reads the stream, checks the new events against
+it and inserts them; a lost race is retried a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import os
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, ClassVar
+
+from eventsourcing.application import Application
+from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import IntegrityError, Mapper, OperationalError, StoredEvent
+from eventsourcing.utils import register_topic
+from sqlalchemy import event as sa_event
+from sqlalchemy import text
+
+from ledger.canonical import format_time
+from ledger.catalogue import Catalogue
+from ledger.errors import ConflictError, InvalidEvent, LedgerError, NoLedger, UnknownPartnership
+from ledger.events import Draft, Envelope, now, parse_time, read_drafts
+from ledger.state import PartnershipState
+
+DEFAULT_URL = "sqlite:///pledger.db"
+#: Namespace of the uuid5 stream ids: uuid5(NAMESPACE_URL, "urn:pledger:partnership").
+STREAM_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:pledger:partnership")
+TOPIC_PREFIX = "pledger:"
+WRITE_ATTEMPTS = 8
+_SCHEMA_LOCK = 0x706C6564  # "pled"
+_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("pledger_immediate", default=False)
+
+
+def stream_id(partnership: str) -> uuid.UUID:
+    """The eventsourcing aggregate id of a partnership."""
+    return uuid.uuid5(STREAM_NAMESPACE, partnership)
+
+
+def resolve_url(db: str | None = None) -> str:
+    """``--db`` or ``PLEDGER_DB`` or the default; a bare path is a SQLite file."""
+    url = db or os.environ.get("PLEDGER_DB") or DEFAULT_URL
+    if "://" not in url:
+        url = f"sqlite:///{url}"
+    for plain in ("postgresql://", "postgres://"):
+        if url.startswith(plain):
+            url = "postgresql+psycopg://" + url[len(plain) :]
+    return url
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL, or None for other databases and in-memory SQLite."""
+    if not url.startswith("sqlite"):
+        return None
+    path = url.split(":///", 1)[1] if ":///" in url else ""
+    path = path.split("?", 1)[0]
+    if not path or path == ":memory:":
+        return None
+    return Path(path)
+
+
+class Recorded(DomainEvent):
+    """Base of the stored event classes: the envelope, with ``originator_version`` as ``seq``
+    and ``timestamp`` as ``recorded_at``."""
+
+    TOPIC: ClassVar[str]
+    EVENT_TYPE: ClassVar[str]
+
+    event_id: str
+    partnership: str
+    occurred_on: str
+    actor: str
+    data: dict[str, Any]
+    hash: str
+    signer: str | None = None
+    signature: str | None = None
+
+
+_event_classes: dict[str, type[Recorded]] = {}
+
+
+def event_class(event_type: str) -> type[Recorded]:
+    """The stored class of an event type, created and registered on first use.
+
+    Types no installed plugin declares still get a class, so their stored events load.
+    """
+    try:
+        return _event_classes[event_type]
+    except KeyError:
+        cls = type(
+            event_type,
+            (Recorded,),
+            {"TOPIC": TOPIC_PREFIX + event_type, "EVENT_TYPE": event_type, "__module__": __name__},
+        )
+        register_topic(TOPIC_PREFIX + event_type, cls)
+        _event_classes[event_type] = cls
+        return cls
+
+
+def to_domain(envelope: Envelope) -> Recorded:
+    cls = event_class(envelope.type)
+    return cls(
+        originator_id=stream_id(envelope.partnership),
+        originator_version=envelope.seq,
+        timestamp=parse_time(envelope.recorded_at.replace("Z", "+00:00")),
+        event_id=envelope.id,
+        partnership=envelope.partnership,
+        occurred_on=envelope.occurred_on,
+        actor=envelope.actor,
+        data=dict(envelope.data),
+        hash=envelope.hash,
+        signer=envelope.signer,
+        signature=envelope.signature,
+    )
+
+
+def to_envelope(event: Recorded) -> Envelope:
+    return Envelope(
+        id=event.event_id,
+        partnership=event.partnership,
+        seq=event.originator_version,
+        type=type(event).EVENT_TYPE,
+        occurred_on=event.occurred_on,
+        recorded_at=format_time(event.timestamp),
+        actor=event.actor,
+        data=event.data,
+        hash=event.hash,
+        signer=getattr(event, "signer", None),
+        signature=getattr(event, "signature", None),
+    )
+
+
+class _Mapper(Mapper[uuid.UUID]):
+    """Registers a class for any ``pledger:`` topic before eventsourcing resolves it."""
+
+    def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        if stored_event.topic.startswith(TOPIC_PREFIX):
+            event_class(stored_event.topic[len(TOPIC_PREFIX) :])
+        return super().to_domain_event(stored_event)
+
+
+class _PledgerApp(Application[uuid.UUID]):
+    name = "Pledger"
+
+    def construct_mapper(self) -> Mapper[uuid.UUID]:
+        return _Mapper(transcoder=self.construct_transcoder())
+
+
+_TRIGGERS = {
+    "sqlite": [
+        "CREATE TRIGGER IF NOT EXISTS pledger_events_no_update BEFORE UPDATE ON pledger_events "
+        "BEGIN SELECT RAISE(ABORT, 'pledger_events is append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS pledger_events_no_delete BEFORE DELETE ON pledger_events "
+        "BEGIN SELECT RAISE(ABORT, 'pledger_events is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE OR REPLACE FUNCTION pledger_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'pledger_events is append-only'; END $$",
+        "CREATE OR REPLACE TRIGGER pledger_events_no_update BEFORE UPDATE OR DELETE "
+        "ON pledger_events FOR EACH ROW EXECUTE FUNCTION pledger_append_only()",
+        "CREATE OR REPLACE TRIGGER pledger_events_no_truncate BEFORE TRUNCATE "
+        "ON pledger_events FOR EACH STATEMENT EXECUTE FUNCTION pledger_append_only()",
+    ],
+}
+
+
+@dataclass(frozen=True)
+class Written:
+    """What one write added: the new events, in the order given."""
+
+    events: list[Envelope]
+
+    def ranges(self) -> dict[str, tuple[int, int]]:
+        """First and last new seq per partnership."""
+        out: dict[str, tuple[int, int]] = {}
+        for event in self.events:
+            first, _ = out.get(event.partnership, (event.seq, event.seq))
+            out[event.partnership] = (first, event.seq)
+        return out
+
+
+class Ledger:
+    """A Pledger ledger in one database: record, import, read and export partnerships."""
+
+    def __init__(
+        self, db: str | None = None, *, create: bool = True, catalogue: Catalogue | None = None
+    ) -> None:
+        self.url = resolve_url(db)
+        path = sqlite_path(self.url)
+        if path is not None and not create and not path.exists():
+            raise NoLedger(f"no ledger at {path} (run `pledger init` or pass --db)")
+        if path is not None and path.parent != Path("") and not path.parent.exists():
+            raise NoLedger(f"no folder {path.parent} for a ledger at {path}")
+        self.catalogue = catalogue or Catalogue()
+        self._app = _PledgerApp(
+            env={
+                "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+                "SQLALCHEMY_URL": self.url,
+                "CREATE_TABLE": "no",
+            }
+        )
+        datastore = self._app.factory.datastore  # type: ignore[attr-defined]
+        self._datastore = datastore
+        self._engine = datastore.engine
+        self.dialect: str = self._engine.dialect.name
+        if self.dialect == "sqlite":
+            sa_event.listen(self._engine, "connect", _sqlite_connect)
+            sa_event.listen(self._engine, "begin", _sqlite_begin)
+        self._table = self._app.recorder.events_table_name  # type: ignore[attr-defined]
+        try:
+            self._ensure_schema()
+        except OperationalError as exc:
+            raise LedgerError(f"cannot open the ledger at {self.url}: {_first_line(exc)}") from None
+        except Exception as exc:
+            if "OperationalError" in type(exc).__name__:
+                raise LedgerError(f"cannot open the ledger at {self.url}: {_first_line(exc)}") from None
+            raise
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def _ensure_schema(self) -> None:
+        token = _immediate.set(True)
+        try:
+            with self._engine.begin() as conn:
+                if self.dialect == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+                for table in self._app.recorder.tables:  # type: ignore[attr-defined]
+                    table.create(conn, checkfirst=True)
+                for statement in _TRIGGERS.get(self.dialect, []):
+                    conn.exec_driver_sql(statement)
+        finally:
+            _immediate.reset(token)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def partnerships(self) -> list[str]:
+        """Every partnership id in the ledger, sorted."""
+        with self._datastore.transaction(commit=False) as session:
+            rows = session.execute(
+                text(f"SELECT state FROM {self._table} WHERE originator_version = 1")
+            ).all()
+        decode = self._app.mapper.transcoder.decode
+        return sorted(decode(bytes(row[0]))["partnership"] for row in rows)
+
+    def stream(self, partnership: str) -> list[Envelope]:
+        """The partnership's events in seq order (empty if it has none)."""
+        events = self._app.events.get(stream_id(partnership))
+        return [to_envelope(e) for e in events]  # type: ignore[arg-type]
+
+    def events(self, partnership: str | None = None) -> Iterator[Envelope]:
+        """Events of one partnership, or of all in id order, each in seq order."""
+        for pid in [partnership] if partnership else self.partnerships():
+            yield from self.stream(pid)
+
+    def state(self, partnership: str) -> PartnershipState:
+        """Replay a stream into the validation state (no checks: it was checked when written)."""
+        state = PartnershipState(partnership, self.catalogue)
+        for event in self.stream(partnership):
+            state.apply(event)
+        return state
+
+    def choose(self, partnership: str | None) -> str:
+        """The partnership a command means: the one given, or the only one in the ledger."""
+        if partnership:
+            return partnership
+        ids = self.partnerships()
+        if len(ids) == 1:
+            return ids[0]
+        if not ids:
+            raise UnknownPartnership("the ledger holds no partnership yet")
+        raise UnknownPartnership(f"the ledger holds {len(ids)} partnerships: choose one with -P")
+
+    # -- writing --------------------------------------------------------------------------
+
+    def record(self, draft: Draft) -> Envelope:
+        """Record one new event; returns it as stored."""
+        return self.append([(None, draft)]).events[0]
+
+    def import_jsonl(self, stream: IO[bytes]) -> Written:
+        """Import a JSON Lines file: all of it, or (on the first bad line) none of it."""
+        return self.append(read_drafts(stream))
+
+    def append(self, drafts: Iterable[tuple[int | None, Draft]]) -> Written:
+        """Check and write events atomically: every one, or none and a ``LedgerError``."""
+        prepared = self._prepare(drafts)
+        if not prepared:
+            return Written([])
+        partnerships = sorted({d.partnership for _, d, _ in prepared})
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                return self._write(partnerships, prepared)
+            except (IntegrityError, OperationalError) as exc:
+                if attempt == WRITE_ATTEMPTS - 1:
+                    raise ConflictError(
+                        f"gave up after {WRITE_ATTEMPTS} attempts against concurrent writers "
+                        f"({_first_line(exc)}); nothing was written"
+                    ) from None
+                time.sleep(0.01 * 2**attempt)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _prepare(
+        self, drafts: Iterable[tuple[int | None, Draft]]
+    ) -> list[tuple[int | None, Draft, dict[str, Any]]]:
+        """Check each event on its own (type, fields) before touching the database."""
+        prepared = []
+        kinds: dict[str, bool] = {}
+        for line, draft in drafts:
+            try:
+                etype = self.catalogue.get(draft.type)
+                if etype is None:
+                    raise InvalidEvent(draft.type, "type", draft.type, "unknown event type (see `pledger events`)")
+                data = etype.parse_data(draft.data)
+                restore = draft.is_restore
+                if kinds.setdefault(draft.partnership, restore) != restore:
+                    raise InvalidEvent(
+                        draft.type, "seq", draft.seq,
+                        f"restore lines and new facts of {draft.partnership} cannot be mixed in one file",
+                    )
+            except LedgerError as exc:
+                raise exc.at_line(line) if line is not None else exc from None
+            prepared.append((line, draft, data))
+        return prepared
+
+    def _write(
+        self, partnerships: list[str], prepared: list[tuple[int | None, Draft, dict[str, Any]]]
+    ) -> Written:
+        clock = format_time(now())
+        token = _immediate.set(True)
+        try:
+            with self._datastore.transaction(commit=True) as session:
+                if self.dialect == "postgresql":
+                    for pid in partnerships:
+                        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(pid)})
+                states = {pid: self.state(pid) for pid in partnerships}
+                written = []
+                for line, draft, data in prepared:
+                    try:
+                        written.append(self._place(states[draft.partnership], draft, data, clock))
+                    except LedgerError as exc:
+                        raise exc.at_line(line) if line is not None else exc from None
+                self._app.events.put([to_domain(e) for e in written])
+        finally:
+            _immediate.reset(token)
+        return Written(written)
+
+    def _place(
+        self, state: PartnershipState, draft: Draft, data: dict[str, Any], clock: str
+    ) -> Envelope:
+        """Give a draft its place in the stream, check it there and fold it in."""
+        etype = self.catalogue.get(draft.type)
+        assert etype is not None
+        actor = draft.actor or state.speaker(etype, data)
+        if actor is None:
+            raise InvalidEvent(draft.type, "actor", None, "who records it? give --actor or PLEDGER_ACTOR")
+        recorded_at = draft.recorded_at or clock
+        envelope = Envelope(
+            id=draft.id or str(uuid.uuid4()),
+            partnership=draft.partnership,
+            seq=draft.seq if draft.seq is not None else state.seq + 1,
+            type=draft.type,
+            occurred_on=draft.occurred_on or recorded_at[:10],
+            recorded_at=recorded_at,
+            actor=actor,
+            data=data,
+            hash="",
+            signer=draft.signer,
+            signature=draft.signature,
+        )
+        digest = envelope.computed_hash()
+        if draft.hash is not None and draft.hash != digest:
+            raise InvalidEvent(
+                draft.type, "hash", draft.hash,
+                f"does not match the event's content (computed {digest})",
+            )
+        envelope = Envelope(**{**envelope.__dict__, "hash": digest})
+        state.admit(envelope)
+        return envelope
+
+    # -- exporting ------------------------------------------------------------------------
+
+    def export_lines(self, partnership: str | None = None) -> Iterator[str]:
+        """Canonical export lines (EVENTS.md), partnerships in id order, events in seq order."""
+        if partnership is not None and not self.stream(partnership):
+            raise UnknownPartnership(f"no partnership {partnership!r} in this ledger")
+        for event in self.events(partnership):
+            yield event.to_line() + "\n"
+
+
+def _lock_key(partnership: str) -> int:
+    return int.from_bytes(hashlib.sha256(partnership.encode()).digest()[:8], "big", signed=True)
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Let SQLAlchemy, not pysqlite, decide when transactions begin (so writes can take the
+    write lock up front with BEGIN IMMEDIATE); use WAL and wait for locks instead of failing."""
+    dbapi_connection.isolation_level = None
+    dbapi_connection.execute("PRAGMA busy_timeout = 30000")
+    dbapi_connection.execute("PRAGMA journal_mode = WAL")
+    dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+def timestamp_of(envelope: Envelope) -> datetime:
+    return parse_time(envelope.recorded_at.replace("Z", "+00:00"))
