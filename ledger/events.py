@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -267,3 +267,52 @@ def read_drafts(stream: IO[bytes]) -> Iterator[tuple[int, Draft]]:
             raise exc.at_line(lineno) from None
         except InvalidEvent as exc:
             raise exc.at_line(lineno) from None
+
+
+PARTNER_KINDS = ("partner", "partners", "with")
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """The filters of ``pledger log``: types, a partner, and a window of business dates."""
+
+    types: frozenset[str] = frozenset()
+    partner: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    @classmethod
+    def build(
+        cls,
+        types: Iterable[str] = (),
+        partner: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> EventFilter:
+        for name, value in (("since", since), ("until", until)):
+            if value is not None:
+                _envelope_date("filter", name, value)
+        return cls(frozenset(types), partner, since, until)
+
+    def matches(self, event: Envelope, catalogue: Any) -> bool:
+        if self.types and event.type not in self.types:
+            return False
+        if self.since and event.occurred_on < self.since:
+            return False
+        if self.until and event.occurred_on > self.until:
+            return False
+        return self.partner is None or self.partner in named_partners(event, catalogue)
+
+
+def named_partners(event: Envelope, catalogue: Any) -> set[str]:
+    """The actor and every partner an event names."""
+    names = {event.actor}
+    etype = catalogue.get(event.type)
+    for key, value in event.data.items():
+        fld = etype.by_name.get(key) if etype else None
+        if key == "partner" or (fld is not None and fld.kind in PARTNER_KINDS):
+            names.update(value if isinstance(value, list) else [value])
+    subject = event.data.get("subject")
+    if isinstance(subject, str) and subject.startswith("partner:"):
+        names.add(subject.split(":", 1)[1])
+    return names

@@ -1,0 +1,1 @@
+"""The ``pledger`` command line: parse, call :mod:`ledger`, render. No business logic here."""

@@ -1,0 +1,108 @@
+"""Commands that read: init, log, events."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ledger.cli.common import format_option, open_ledger, partnership_option
+
+
+@click.command()
+@click.pass_context
+def init(ctx: click.Context) -> None:
+    """Create the database and its tables (safe to run again)."""
+    with open_ledger(ctx, create=True) as ledger:
+        count = len(ledger.partnerships())
+        click.echo(f"ledger ready at {ledger.url} ({count} partnership{'s' * (count != 1)})")
+
+
+@click.command()
+@partnership_option
+@click.option("--type", "types", multiple=True, metavar="TYPE", help="Only events of this type (repeatable).")
+@click.option("--partner", metavar="ID", help="Only events recorded by or naming this partner.")
+@click.option("--since", metavar="DATE", help="Only events that occurred on or after DATE.")
+@click.option("--until", metavar="DATE", help="Only events that occurred on or before DATE.")
+@format_option("text", "json")
+@click.pass_context
+def log(
+    ctx: click.Context,
+    partnership: str | None,
+    types: tuple[str, ...],
+    partner: str | None,
+    since: str | None,
+    until: str | None,
+    fmt: str,
+) -> None:
+    """List recorded events, in stream order."""
+    from ledger.events import EventFilter
+
+    event_filter = EventFilter.build(types=types, partner=partner, since=since, until=until)
+    with open_ledger(ctx, create=False) as ledger:
+        pid = partnership
+        if pid is not None:
+            ledger.choose(pid)
+        events = [e for e in ledger.events(pid) if event_filter.matches(e, ledger.catalogue)]
+    if fmt == "json":
+        click.echo(json.dumps([e.as_dict() for e in events], ensure_ascii=False, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(box=None, header_style="bold")
+    for column in ("partnership", "seq", "occurred", "type", "actor", "data"):
+        table.add_column(column, overflow="fold")
+    for e in events:
+        summary = ", ".join(f"{k}={v}" for k, v in e.data.items())
+        table.add_row(e.partnership, str(e.seq), e.occurred_on, e.type, e.actor, summary)
+    console = Console(soft_wrap=False)
+    console.print(table)
+    console.print(f"{len(events)} event{'s' * (len(events) != 1)}")
+
+
+@click.command()
+@format_option("text", "json")
+def events(fmt: str) -> None:
+    """List the event catalogue: every type, its fields and the seed's instruction."""
+    from ledger.catalogue import Catalogue
+
+    catalogue = list(Catalogue())
+    if fmt == "json":
+        out = [
+            {
+                "type": t.name,
+                "phase": t.phase,
+                "own": t.own,
+                "seed": t.seed,
+                "fields": [
+                    {"name": f.name, "kind": "enum" if f.enum else f.kind, "required": f.required}
+                    | ({"values": list(f.enum)} if f.enum else {})
+                    for f in t.fields
+                ],
+            }
+            for t in catalogue
+        ]
+        click.echo(json.dumps(out, indent=2))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    phase = None
+    table: Table | None = None
+    for t in catalogue:
+        if t.phase != phase:
+            if table is not None:
+                console.print(table)
+            phase = t.phase
+            table = Table(title=phase, title_justify="left", box=None, header_style="bold")
+            for column in ("type", "own", "fields", "seed"):
+                table.add_column(column, overflow="fold")
+        assert table is not None
+        table.add_row(t.name, t.own or "", " ".join(f.describe() for f in t.fields), t.seed)
+    if table is not None:
+        console.print(table)
+
+
+COMMANDS = [init, log, events]

@@ -1,0 +1,67 @@
+"""Import and export of the JSON Lines interchange format."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+
+from ledger.cli.common import format_option, open_ledger, partnership_option
+from ledger.errors import InvalidInput
+
+
+@click.command(name="import")
+@click.argument("file", metavar="FILE|-")
+@format_option("jsonl")
+@click.pass_context
+def import_(ctx: click.Context, file: str, fmt: str) -> None:
+    """Import events from a JSON Lines file (- for standard input): all lines or none."""
+    with open_ledger(ctx, create=True) as ledger:
+        if file == "-":
+            written = ledger.import_jsonl(sys.stdin.buffer)
+        else:
+            try:
+                stream = open(file, "rb")  # noqa: SIM115 - closed below
+            except OSError as exc:
+                raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
+            with stream:
+                written = ledger.import_jsonl(stream)
+    ranges = written.ranges()
+    detail = ", ".join(f"{pid} {a}-{b}" for pid, (a, b) in ranges.items())
+    count = len(written.events)
+    click.echo(f"imported {count} event{'s' * (count != 1)}" + (f" ({detail})" if detail else ""))
+
+
+@click.command()
+@partnership_option
+@format_option("jsonl")
+@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
+@click.pass_context
+def export(ctx: click.Context, partnership: str | None, fmt: str, output: str | None) -> None:
+    """Export events canonically: partnerships in id order, events in seq order."""
+    with open_ledger(ctx, create=False) as ledger:
+        lines = ledger.export_lines(partnership)
+        if output is None:
+            out = sys.stdout
+            for line in lines:
+                out.write(line)
+            out.flush()
+            return
+        target = Path(output)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                for line in lines:
+                    handle.write(line)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+COMMANDS = [import_, export]

@@ -1,0 +1,1 @@
+"""Pledger's built-in rule plugins, one module per principle (installed as ``ledger.plugins``)."""
