@@ -1,0 +1,36 @@
+"""Small builders for tests: JSON Lines text and a founded partnership."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+PID = "music-chain"
+
+
+def line(type_: str, data: dict[str, Any], actor: str = "broker", on: str | None = "2026-03-01",
+         partnership: str = PID, **extra: Any) -> dict[str, Any]:
+    obj: dict[str, Any] = {"partnership": partnership, "type": type_, "actor": actor, "data": data}
+    if on is not None:
+        obj["occurred_on"] = on
+    obj.update(extra)
+    return obj
+
+
+def jsonl(*objs: dict[str, Any]) -> io.BytesIO:
+    return io.BytesIO("".join(json.dumps(o) + "\n" for o in objs).encode())
+
+
+def founding(partnership: str = PID) -> list[dict[str, Any]]:
+    """A partnership with a convenor (broker) and three key partners."""
+    return [
+        line("PartnershipFounded", {"name": "Music chain", "purpose": "Train sound engineers",
+                                    "scope": "national"}, partnership=partnership),
+        line("PartnerJoined", {"partner": "ngo-sonar", "engagement": "key", "name": "Sonar",
+                               "sector": "civil-society"}, partnership=partnership),
+        line("PartnerJoined", {"partner": "telco-x", "engagement": "key", "name": "Telco X",
+                               "sector": "private"}, partnership=partnership),
+        line("PartnerJoined", {"partner": "ministry", "engagement": "key", "name": "Ministry",
+                               "sector": "public"}, partnership=partnership),
+    ]
