@@ -34,3 +34,17 @@ def founding(partnership: str = PID) -> list[dict[str, Any]]:
         line("PartnerJoined", {"partner": "ministry", "engagement": "key", "name": "Ministry",
                                "sector": "public"}, partnership=partnership),
     ]
+
+
+def record_commitments(url: str, partnership: str, partner: str, count: int) -> int:
+    """Worker for racing-writer tests: record ``count`` commitments, one write each."""
+    from ledger.events import Draft
+    from ledger.store import Ledger
+
+    with Ledger(url) as ledger:
+        for i in range(count):
+            ledger.record(Draft(partnership=partnership, type="CommitmentMade", actor=partner,
+                                data={"commitment": f"{partner}-{i}", "partner": partner,
+                                      "kind": "money", "description": "Seed funding",
+                                      "value": "100", "currency": "EUR"}))
+    return count

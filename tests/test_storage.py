@@ -1,0 +1,207 @@
+"""One storage suite, run on SQLite and on PostgreSQL (``db_url``)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import uuid
+
+import pytest
+import sqlalchemy
+from eventsourcing.persistence import IntegrityError
+from helpers import PID, founding, jsonl, line, record_commitments
+
+from ledger.errors import ConflictError, InvalidEvent, NoLedger
+from ledger.events import Draft
+from ledger.state import PartnershipState
+from ledger.store import STREAM_NAMESPACE, Ledger, resolve_url, stream_id
+
+
+def _raw(url: str, sql: str) -> None:
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(sql)
+    finally:
+        engine.dispose()
+
+
+def _rows(url: str) -> list[tuple[object, ...]]:
+    engine = sqlalchemy.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [
+                tuple(r)
+                for r in conn.exec_driver_sql(
+                    "SELECT originator_id, originator_version, topic FROM pledger_events "
+                    "ORDER BY originator_id, originator_version"
+                )
+            ]
+    finally:
+        engine.dispose()
+
+
+def test_one_stream_per_partnership_with_uuid5_ids_and_explicit_topics(db_url: str) -> None:
+    with Ledger(db_url) as ledger:
+        ledger.import_jsonl(jsonl(*founding("alpha"), *founding("beta")[:2]))
+        assert ledger.partnerships() == ["alpha", "beta"]
+        assert [e.seq for e in ledger.stream("alpha")] == [1, 2, 3, 4]
+        assert [e.seq for e in ledger.stream("beta")] == [1, 2]
+    rows = _rows(db_url)
+    assert len(rows) == 6
+    ids = {r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(bytes=bytes(r[0])) for r in rows}
+    assert ids == {uuid.uuid5(STREAM_NAMESPACE, "alpha"), uuid.uuid5(STREAM_NAMESPACE, "beta")}
+    assert stream_id("alpha") == uuid.uuid5(STREAM_NAMESPACE, "alpha")
+    assert {r[2] for r in rows} == {"pledger:PartnershipFounded", "pledger:PartnerJoined"}
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE pledger_events SET topic = 'pledger:Forged'",
+        "DELETE FROM pledger_events",
+        "DELETE FROM pledger_events WHERE originator_version = 2",
+    ],
+)
+def test_triggers_reject_update_and_delete(db_url: str, statement: str) -> None:
+    with Ledger(db_url) as ledger:
+        ledger.import_jsonl(jsonl(*founding()))
+        before = list(ledger.export_lines())
+    with pytest.raises(sqlalchemy.exc.DatabaseError, match="append-only"):
+        _raw(db_url, statement)
+    with Ledger(db_url) as ledger:
+        assert list(ledger.export_lines()) == before
+
+
+def test_truncate_is_rejected_on_postgresql(db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has no TRUNCATE")
+    with Ledger(db_url) as ledger:
+        ledger.import_jsonl(jsonl(*founding()))
+    with pytest.raises(sqlalchemy.exc.DatabaseError, match="append-only"):
+        _raw(db_url, "TRUNCATE pledger_events")
+
+
+def test_opening_twice_is_idempotent_and_keeps_events(db_url: str) -> None:
+    with Ledger(db_url) as ledger:
+        ledger.import_jsonl(jsonl(*founding()))
+    for _ in range(2):
+        with Ledger(db_url) as ledger:
+            assert len(ledger.stream(PID)) == 4
+
+
+def test_a_refused_write_leaves_nothing(db_url: str) -> None:
+    with Ledger(db_url) as ledger:
+        ledger.import_jsonl(jsonl(*founding()))
+        good = line(
+            "CommitmentMade",
+            {
+                "commitment": "c-1",
+                "partner": "telco-x",
+                "kind": "money",
+                "description": "Funds",
+                "value": 10,
+                "currency": "EUR",
+            },
+            actor="telco-x",
+        )
+        bad = line(
+            "VoteCast",
+            {"decision": "nope", "partner": "telco-x", "position": "for"},
+            actor="telco-x",
+        )
+        with pytest.raises(InvalidEvent, match="line 2"):
+            ledger.import_jsonl(jsonl(good, bad))
+        assert len(ledger.stream(PID)) == 4
+
+
+def _race(url: str, jobs: list[tuple[str, str, int]]) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(len(jobs)) as pool:
+        results = [pool.apply_async(record_commitments, (url, *job)) for job in jobs]
+        assert [r.get(timeout=300) for r in results] == [job[2] for job in jobs]
+
+
+@pytest.mark.slow
+def test_racing_writers_on_one_partnership_lose_and_duplicate_nothing(db_url: str) -> None:
+    with Ledger(db_url) as ledger:
+        ledger.import_jsonl(jsonl(*founding()))
+    jobs = [(PID, partner, 20) for partner in ("ngo-sonar", "telco-x", "ministry")]
+    _race(db_url, jobs)
+    with Ledger(db_url) as ledger:
+        stream = ledger.stream(PID)
+    assert [e.seq for e in stream] == list(range(1, 4 + 60 + 1))
+    made = [e.data["commitment"] for e in stream if e.type == "CommitmentMade"]
+    assert len(made) == len(set(made)) == 60
+
+
+@pytest.mark.slow
+def test_racing_writers_on_different_partnerships(db_url: str) -> None:
+    with Ledger(db_url) as ledger:
+        ledger.import_jsonl(jsonl(*founding("p-1"), *founding("p-2"), *founding("p-3")))
+    _race(db_url, [("p-1", "telco-x", 10), ("p-2", "telco-x", 10), ("p-3", "ministry", 10)])
+    with Ledger(db_url) as ledger:
+        for pid in ("p-1", "p-2", "p-3"):
+            assert [e.seq for e in ledger.stream(pid)] == list(range(1, 15))
+
+
+def test_a_lost_race_is_retried_after_re_reading(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the unique (stream, version) index refuses a write, the writer re-reads the
+    stream and tries again: the event lands once, at the next free seq."""
+    with Ledger(db_url) as ledger:
+        ledger.import_jsonl(jsonl(*founding()))
+        put = ledger._app.events.put
+        reads = {"n": 0}
+        real_state = ledger.state
+
+        def counting_state(pid: str) -> PartnershipState:
+            reads["n"] += 1
+            return real_state(pid)
+
+        def lose_once(events, **kwargs):  # type: ignore[no-untyped-def]
+            monkeypatch.setattr(ledger._app.events, "put", put)
+            raise IntegrityError("duplicate key value violates unique constraint")
+
+        monkeypatch.setattr(ledger._app.events, "put", lose_once)
+        monkeypatch.setattr(ledger, "state", counting_state)
+        event = ledger.record(
+            Draft(partnership=PID, type="PhaseChanged", actor="broker", data={"phase": "planning"})
+        )
+        assert reads["n"] == 2
+        assert event.seq == 5
+        assert [e.type for e in ledger.stream(PID)].count("PhaseChanged") == 1
+
+
+def test_a_writer_that_exhausts_its_retries_writes_nothing(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Ledger(db_url) as ledger:
+        ledger.import_jsonl(jsonl(*founding()))
+
+        def always_lose(events, **kwargs):  # type: ignore[no-untyped-def]
+            raise IntegrityError("duplicate key value violates unique constraint")
+
+        monkeypatch.setattr(ledger._app.events, "put", always_lose)
+        monkeypatch.setattr("ledger.store.time.sleep", lambda _s: None)
+        with pytest.raises(ConflictError, match="nothing was written"):
+            ledger.record(
+                Draft(
+                    partnership=PID, type="PhaseChanged", actor="broker", data={"phase": "planning"}
+                )
+            )
+        monkeypatch.undo()
+        assert len(ledger.stream(PID)) == 4
+
+
+def test_read_commands_do_not_create_a_missing_sqlite_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "missing.db"
+    with pytest.raises(NoLedger, match="no ledger at"):
+        Ledger(str(path), create=False)
+    assert not path.exists()
+
+
+def test_resolve_url() -> None:
+    assert resolve_url("ledger.db") == "sqlite:///ledger.db"
+    assert resolve_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert resolve_url(None) == "sqlite:///pledger.db"
