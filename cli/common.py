@@ -25,6 +25,10 @@ partnership_option = click.option(
 
 def format_option(*choices: str) -> Any:
     return click.option(
-        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
         help="Output format.",
     )

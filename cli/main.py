@@ -26,7 +26,9 @@ class PledgerGroup(click.Group):
         except Exception as exc:
             if os.environ.get("PLEDGER_DEBUG"):
                 raise
-            fail(f"internal error: {type(exc).__name__}: {exc} (set PLEDGER_DEBUG=1 for a traceback)")
+            fail(
+                f"internal error: {type(exc).__name__}: {exc} (set PLEDGER_DEBUG=1 for a traceback)"
+            )
 
 
 def fail(message: str) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
-
 from ledger.cli.common import format_option, open_ledger, partnership_option
+
+if TYPE_CHECKING:
+    from ledger.events import Envelope
 
 
 @click.command()
@@ -20,7 +23,9 @@ def init(ctx: click.Context) -> None:
 
 @click.command()
 @partnership_option
-@click.option("--type", "types", multiple=True, metavar="TYPE", help="Only events of this type (repeatable).")
+@click.option(
+    "--type", "types", multiple=True, metavar="TYPE", help="Only events of this type (repeatable)."
+)
 @click.option("--partner", metavar="ID", help="Only events recorded by or naming this partner.")
 @click.option("--since", metavar="DATE", help="Only events that occurred on or after DATE.")
 @click.option("--until", metavar="DATE", help="Only events that occurred on or before DATE.")
@@ -47,6 +52,11 @@ def log(
     if fmt == "json":
         click.echo(json.dumps([e.as_dict() for e in events], ensure_ascii=False, indent=2))
         return
+    print_events(events)
+
+
+def print_events(events: list[Envelope]) -> None:
+    """The events as a table, one row each, with a count."""
     from rich.console import Console
     from rich.table import Table
 
@@ -59,6 +69,23 @@ def log(
     console = Console(soft_wrap=False)
     console.print(table)
     console.print(f"{len(events)} event{'s' * (len(events) != 1)}")
+
+
+@click.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Record the example partnership Music Chain (once), then list its events."""
+    from ledger.demo import DEMO_PARTNERSHIP, record_demo
+
+    with open_ledger(ctx, create=True) as ledger:
+        written = record_demo(ledger)
+        if written is None:
+            click.echo(f"{DEMO_PARTNERSHIP} is already in {ledger.url}; recorded nothing new")
+        else:
+            click.echo(
+                f"recorded {len(written.events)} events of {DEMO_PARTNERSHIP} in {ledger.url}"
+            )
+        print_events(ledger.stream(DEMO_PARTNERSHIP))
 
 
 @click.command()
@@ -105,4 +132,4 @@ def events(fmt: str) -> None:
         console.print(table)
 
 
-COMMANDS = [init, log, events]
+COMMANDS = [init, demo, log, events]

@@ -10,17 +10,21 @@ from collections.abc import Callable
 from typing import Any
 
 import click
+from ledger.cli.common import open_ledger, partnership_option
 
 from ledger.catalogue import CORE_TYPES, EventType
-from ledger.cli.common import open_ledger, partnership_option
 from ledger.errors import InvalidEvent, InvalidInput
 from ledger.events import Draft, loads
 
 actor_option = click.option(
-    "--actor", envvar="PLEDGER_ACTOR", metavar="ID",
+    "--actor",
+    envvar="PLEDGER_ACTOR",
+    metavar="ID",
     help="Who records it [env PLEDGER_ACTOR; default: the partner an own act speaks for].",
 )
-on_option = click.option("--on", "occurred_on", metavar="DATE", help="Business date (default today).")
+on_option = click.option(
+    "--on", "occurred_on", metavar="DATE", help="Business date (default today)."
+)
 
 
 def parse_assignments(etype: EventType, items: tuple[str, ...]) -> dict[str, Any]:
@@ -37,7 +41,9 @@ def parse_assignments(etype: EventType, items: tuple[str, ...]) -> dict[str, Any
             name, _, raw = item.partition("=")
             value = etype.parse_text_value(name, raw)
         else:
-            raise InvalidEvent(etype.name, None, item, f"expected field=value or field:=JSON, got {item!r}")
+            raise InvalidEvent(
+                etype.name, None, item, f"expected field=value or field:=JSON, got {item!r}"
+            )
         if name in data:
             raise InvalidEvent(etype.name, name, value, "given twice")
         data[name] = value
@@ -45,8 +51,12 @@ def parse_assignments(etype: EventType, items: tuple[str, ...]) -> dict[str, Any
 
 
 def _record(
-    ctx: click.Context, etype_name: str, partnership: str | None, actor: str | None,
-    occurred_on: str | None, data: dict[str, Any],
+    ctx: click.Context,
+    etype_name: str,
+    partnership: str | None,
+    actor: str | None,
+    occurred_on: str | None,
+    data: dict[str, Any],
 ) -> None:
     from ledger.events import _envelope_date
 
@@ -55,7 +65,9 @@ def _record(
     with open_ledger(ctx, create=True) as ledger:
         pid = partnership if etype_name == "PartnershipFounded" else ledger.choose(partnership)
         if pid is None:
-            raise InvalidEvent(etype_name, "partnership", None, "give the new partnership's id with -P")
+            raise InvalidEvent(
+                etype_name, "partnership", None, "give the new partnership's id with -P"
+            )
         event = ledger.record(
             Draft(partnership=pid, type=etype_name, actor=actor, data=data, occurred_on=occurred_on)
         )
@@ -74,8 +86,13 @@ def _record(
 @click.option("--data", "data_json", metavar="JSON", help="All data fields as one JSON object.")
 @click.pass_context
 def record(
-    ctx: click.Context, event_type: str, fields: tuple[str, ...], partnership: str | None,
-    actor: str | None, occurred_on: str | None, data_json: str | None,
+    ctx: click.Context,
+    event_type: str,
+    fields: tuple[str, ...],
+    partnership: str | None,
+    actor: str | None,
+    occurred_on: str | None,
+    data_json: str | None,
 ) -> None:
     """Record one event of any type (see `pledger events`).
 
@@ -85,7 +102,9 @@ def record(
 
     etype = Catalogue().get(event_type)
     if etype is None:
-        raise InvalidEvent(event_type, "type", event_type, "unknown event type (see `pledger events`)")
+        raise InvalidEvent(
+            event_type, "type", event_type, "unknown event type (see `pledger events`)"
+        )
     if data_json is not None and fields:
         raise click.UsageError("give the fields either as FIELD=VALUE or with --data, not both")
     if data_json is not None:
@@ -106,8 +125,12 @@ def short_command(
     others = [f for f in etype.fields if f.name != positional]
 
     def callback(
-        ctx: click.Context, ident: str, partnership: str | None, actor: str | None,
-        occurred_on: str | None, **options: str | None,
+        ctx: click.Context,
+        ident: str,
+        partnership: str | None,
+        actor: str | None,
+        occurred_on: str | None,
+        **options: str | None,
     ) -> None:
         data: dict[str, Any] = {} if positional == "partnership" else {positional: ident}
         if positional == "partnership":
@@ -121,9 +144,13 @@ def short_command(
     command = click.pass_context(callback)
     for fld in reversed(others):
         flag = "--" + fld.name.replace("_", "-")
-        extra = " (a;b;c)" if fld.is_list else " (aspect=rating;...)" if fld.kind == "ratings" else ""
+        extra = (
+            " (a;b;c)" if fld.is_list else " (aspect=rating;...)" if fld.kind == "ratings" else ""
+        )
         command = click.option(
-            flag, fld.name, metavar=fld.kind.upper() if not fld.enum else "|".join(fld.enum),
+            flag,
+            fld.name,
+            metavar=fld.kind.upper() if not fld.enum else "|".join(fld.enum),
             help=f"{'required' if fld.required else 'optional'}{extra}",
         )(command)
     for decorate in (on_option, actor_option, partnership_option):
@@ -134,11 +161,15 @@ def short_command(
 
 new = short_command("new", "PartnershipFounded", "partnership", "Found a new partnership")
 commit = short_command("commit", "CommitmentMade", "commitment", "A partner commits resources")
-fulfil = short_command("fulfil", "CommitmentFulfilled", "commitment", "A partner delivers on a commitment")
+fulfil = short_command(
+    "fulfil", "CommitmentFulfilled", "commitment", "A partner delivers on a commitment"
+)
 propose = short_command("propose", "DecisionProposed", "decision", "Propose a decision")
 vote = short_command("vote", "VoteCast", "decision", "A partner votes on a proposed decision")
 decide = short_command("decide", "DecisionTaken", "decision", "Record the decision taken")
-share = short_command("share", "InformationShared", "subject", "Share information (subject kind:id)")
+share = short_command(
+    "share", "InformationShared", "subject", "Share information (subject kind:id)"
+)
 
 
 @click.group()
@@ -155,7 +186,9 @@ def review() -> None:
 
 
 review.add_command(short_command("open", "ReviewOpened", "review", "Open a review"))
-review.add_command(short_command("submit", "ReviewSubmitted", "review", "A partner submits its review"))
+review.add_command(
+    short_command("submit", "ReviewSubmitted", "review", "A partner submits its review")
+)
 review.add_command(short_command("conclude", "ReviewConcluded", "review", "Conclude a review"))
 
 COMMANDS = [record, new, partner, commit, fulfil, propose, vote, decide, share, review]

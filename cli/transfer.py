@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 
 import click
-
 from ledger.cli.common import format_option, open_ledger, partnership_option
+
 from ledger.errors import InvalidInput
 
 
@@ -38,7 +38,9 @@ def import_(ctx: click.Context, file: str, fmt: str) -> None:
 @click.command()
 @partnership_option
 @format_option("jsonl")
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout.")
+@click.option(
+    "-o", "--output", metavar="FILE", help="Write to FILE (atomically) instead of stdout."
+)
 @click.pass_context
 def export(ctx: click.Context, partnership: str | None, fmt: str, output: str | None) -> None:
     """Export events canonically: partnerships in id order, events in seq order."""

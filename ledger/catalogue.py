@@ -39,8 +39,18 @@ ENUMS: dict[str, tuple[str, ...]] = {
     "sector": ("public", "private", "civil-society", "academic", "intergovernmental", "other"),
     "engagement": ("key", "active", "pilot", "advisory"),
     "kind": (
-        "money", "people", "skills", "facilities", "logistics", "information",
-        "distribution", "contacts", "publicity", "services", "products", "other",
+        "money",
+        "people",
+        "skills",
+        "facilities",
+        "logistics",
+        "information",
+        "distribution",
+        "contacts",
+        "publicity",
+        "services",
+        "products",
+        "other",
     ),
     "verdict": ("go", "pursue", "decline"),
     "topic": ("code-of-conduct", "finance", "terminology", "branding", "other"),
@@ -58,16 +68,42 @@ ENUMS: dict[str, tuple[str, ...]] = {
 
 #: Value kinds; each has a parser below. Lists named here need at least one item.
 KINDS = (
-    "text", "id", "date", "amount", "number", "int", "bool", "true", "quorum", "sha256",
-    "currency", "rule", "partner", "partners", "texts", "lenses", "ratings", "with",
-    "subject", "waiver-subject", "new", "ref",
+    "text",
+    "id",
+    "date",
+    "amount",
+    "number",
+    "int",
+    "bool",
+    "true",
+    "quorum",
+    "sha256",
+    "currency",
+    "rule",
+    "partner",
+    "partners",
+    "texts",
+    "lenses",
+    "ratings",
+    "with",
+    "subject",
+    "waiver-subject",
+    "new",
+    "ref",
 )
 LIST_KINDS = ("partners", "texts", "lenses", "with")
 #: Subject kinds of ``InformationShared.subject`` and of findings (RULES.md).
 SHARE_SUBJECTS = ("decision", "review", "commitment", "meeting", "agreement", "document")
 FINDING_SUBJECTS = (
-    "partnership", "partner", "commitment", "decision", "review", "indicator", "issue",
-    "action", "agreement",
+    "partnership",
+    "partner",
+    "commitment",
+    "decision",
+    "review",
+    "indicator",
+    "issue",
+    "action",
+    "agreement",
 )
 
 DECLARATION = """
@@ -131,9 +167,7 @@ FindingWaived              | -       | rule:rule subject:waiver-subject partner?
 """
 
 #: Lists that EVENTS.md requires to hold at least one item.
-NON_EMPTY_LISTS = frozenset(
-    {"channels", "attendees", "lenses", "with", "deciders", "approved_by"}
-)
+NON_EMPTY_LISTS = frozenset({"channels", "attendees", "lenses", "with", "deciders", "approved_by"})
 
 
 @dataclass(frozen=True)
@@ -246,7 +280,7 @@ def check_date(event_type: str, fld: Field, value: Any) -> str:
 
 def parse_decimal(event_type: str, fld: Field, value: Any) -> Decimal:
     """JSON numbers (already decimals) or strings in JSON number syntax; never floats."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise _fail(event_type, fld, value, "must be a decimal number")
     if isinstance(value, int):
         number = Decimal(value)

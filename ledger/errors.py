@@ -1,11 +1,11 @@
 """One base class for everything Pledger refuses, so callers catch one thing.
 
-    LedgerError                 anything the ledger refuses; the CLI prints it on one line, exit 2
-    ├── InvalidEvent            an event breaks EVENTS.md (field, value, reference, order)
-    ├── InvalidInput            a line or file cannot be read as the interchange format
-    ├── ConflictError           a write lost every retry against concurrent writers
-    ├── NoLedger                a read command found no ledger at the given place
-    └── UnknownPartnership      no stream for that partnership id (or none chosen)
+LedgerError                 anything the ledger refuses; the CLI prints it on one line, exit 2
+├── InvalidEvent            an event breaks EVENTS.md (field, value, reference, order)
+├── InvalidInput            a line or file cannot be read as the interchange format
+├── ConflictError           a write lost every retry against concurrent writers
+├── NoLedger                a read command found no ledger at the given place
+└── UnknownPartnership      no stream for that partnership id (or none chosen)
 """
 
 from __future__ import annotations

@@ -171,7 +171,9 @@ def parse_draft(obj: Any) -> Draft:
     restore = {k: obj[k] for k in EXPORT_FIELDS if k in obj}
     if restore and len(restore) != len(EXPORT_FIELDS):
         missing = [k for k in EXPORT_FIELDS if k not in obj]
-        raise InvalidEvent(etype, missing[0], None, "a restore line carries id, seq, recorded_at and hash")
+        raise InvalidEvent(
+            etype, missing[0], None, "a restore line carries id, seq, recorded_at and hash"
+        )
     signed = {k: obj[k] for k in SIGNED_FIELDS if k in obj}
     if signed and len(signed) != 2:
         raise InvalidEvent(etype, "signature", None, "signer and signature come together")

@@ -15,13 +15,23 @@ from ledger.events import Envelope
 #: Acts a partner that has left may no longer record, nor be named in (EVENTS.md).
 BARRED_AFTER_LEAVING = frozenset(
     {
-        "CommitmentMade", "VoteCast", "AgreementSigned", "ReviewSubmitted",
-        "AssessmentRecorded", "AssumptionDeclared", "DealBreakerDeclared",
-        "ReportingNeedDeclared", "IssueRaised", "ProgressReported", "FulfilmentConfirmed",
+        "CommitmentMade",
+        "VoteCast",
+        "AgreementSigned",
+        "ReviewSubmitted",
+        "AssessmentRecorded",
+        "AssumptionDeclared",
+        "DealBreakerDeclared",
+        "ReportingNeedDeclared",
+        "IssueRaised",
+        "ProgressReported",
+        "FulfilmentConfirmed",
     }
 )
 #: Acts a partner that has left may still record about its own commitments.
-ALLOWED_AFTER_LEAVING = frozenset({"CommitmentFulfilled", "CommitmentRevised", "CommitmentWithdrawn"})
+ALLOWED_AFTER_LEAVING = frozenset(
+    {"CommitmentFulfilled", "CommitmentRevised", "CommitmentWithdrawn"}
+)
 #: The only acts recorded after, or dated after, ``PartnershipClosed``.
 AFTER_CLOSURE = frozenset({"LearningShared", "FindingWaived"})
 
@@ -89,27 +99,37 @@ class PartnershipState:
             raise InvalidEvent(event.type, "type", event.type, "unknown event type")
         name = event.type
         if event.seq != self.seq + 1:
-            raise InvalidEvent(name, "seq", event.seq, f"the stream continues at seq {self.seq + 1}")
+            raise InvalidEvent(
+                name, "seq", event.seq, f"the stream continues at seq {self.seq + 1}"
+            )
         if event.occurred_on > event.recorded_at[:10]:
             raise InvalidEvent(
-                name, "occurred_on", event.occurred_on,
+                name,
+                "occurred_on",
+                event.occurred_on,
                 f"is after the day it is recorded ({event.recorded_at[:10]})",
             )
         if self.last_recorded_at is not None and event.recorded_at < self.last_recorded_at:
             raise InvalidEvent(
-                name, "recorded_at", event.recorded_at,
+                name,
+                "recorded_at",
+                event.recorded_at,
                 f"is earlier than the previous event's ({self.last_recorded_at}); "
                 "check the clock or PLEDGER_NOW",
             )
         if self.seq == 0:
             if name != "PartnershipFounded":
-                raise InvalidEvent(name, "type", name, "a partnership's first event is PartnershipFounded")
+                raise InvalidEvent(
+                    name, "type", name, "a partnership's first event is PartnershipFounded"
+                )
             return
         if name == "PartnershipFounded":
             raise InvalidEvent(name, "partnership", event.partnership, "is already founded")
         if self.closed_on is not None and name not in AFTER_CLOSURE:
             raise InvalidEvent(
-                name, "type", name,
+                name,
+                "type",
+                name,
                 f"the partnership closed on {self.closed_on}; only LearningShared and "
                 "FindingWaived may follow",
             )
@@ -129,8 +149,10 @@ class PartnershipState:
             return
         if partner is not None and partner.first_joined_on and etype.name in ALLOWED_AFTER_LEAVING:
             return  # the own-act check below makes sure the commitment is the actor's
-        why = "has left the partnership" if partner and partner.first_joined_on else (
-            "is neither the convenor nor a partner that has joined"
+        why = (
+            "has left the partnership"
+            if partner and partner.first_joined_on
+            else ("is neither the convenor nor a partner that has joined")
         )
         raise InvalidEvent(etype.name, "actor", actor, why)
 
@@ -142,7 +164,9 @@ class PartnershipState:
             value = data[fld.name]
             if fld.kind == "new":
                 if value in self.ids.get(fld.name, {}):
-                    raise InvalidEvent(etype.name, fld.name, value, f"{fld.name} id is already used")
+                    raise InvalidEvent(
+                        etype.name, fld.name, value, f"{fld.name} id is already used"
+                    )
             elif fld.kind == "ref":
                 self._check_ref(etype.name, fld.name, fld.name, value, day)
             elif fld.kind in ("partner", "partners", "with"):
@@ -168,7 +192,9 @@ class PartnershipState:
             raise InvalidEvent(name, fname, partner, "names no partner that has joined")
         if day < state.first_joined_on:
             raise InvalidEvent(
-                name, "occurred_on", day,
+                name,
+                "occurred_on",
+                day,
                 f"is before partner {partner} joined ({state.first_joined_on})",
             )
 
@@ -181,7 +207,9 @@ class PartnershipState:
         speaker = self.speaker(etype, event.data)
         if speaker is not None and event.actor != speaker:
             raise InvalidEvent(
-                etype.name, "actor", event.actor,
+                etype.name,
+                "actor",
+                event.actor,
                 f"an own act of {speaker} must be recorded by {speaker}",
             )
 
@@ -190,7 +218,9 @@ class PartnershipState:
         if etype.own == "partner":
             return data.get("partner") if isinstance(data, dict) else None
         if etype.own == "owner":
-            commitment = self.commitments.get(data.get("commitment", "")) if isinstance(data, dict) else None
+            commitment = (
+                self.commitments.get(data.get("commitment", "")) if isinstance(data, dict) else None
+            )
             return commitment.owner if commitment else None
         return None
 
@@ -198,20 +228,26 @@ class PartnershipState:
 
     def _check_PartnerIdentified(self, event: Envelope, data: Any) -> None:
         if data["partner"] in self.partners:
-            raise InvalidEvent(event.type, "partner", data["partner"], "is already identified or joined")
+            raise InvalidEvent(
+                event.type, "partner", data["partner"], "is already identified or joined"
+            )
 
     def _check_PartnerJoined(self, event: Envelope, data: Any) -> None:
         partner = self.partners.get(data["partner"])
         if partner is not None and partner.member:
             raise InvalidEvent(
-                event.type, "partner", data["partner"],
+                event.type,
+                "partner",
+                data["partner"],
                 "is already a partner (use PartnerEngagementChanged)",
             )
         if partner is None:
             for required in ("name", "sector"):
                 if required not in data:
                     raise InvalidEvent(
-                        event.type, required, None,
+                        event.type,
+                        required,
+                        None,
                         "required for a partner that was not identified before",
                     )
 
@@ -223,11 +259,15 @@ class PartnershipState:
 
     def _check_DealBreakerDeclared(self, event: Envelope, data: Any) -> None:
         if ("text" in data) == ("none" in data):
-            raise InvalidEvent(event.type, "text", data.get("text"), "give exactly one of text or none: true")
+            raise InvalidEvent(
+                event.type, "text", data.get("text"), "give exactly one of text or none: true"
+            )
 
     def _check_DecisionRuleSet(self, event: Envelope, data: Any) -> None:
         if "quorum" in data and data["method"] not in ("majority", "committee"):
-            raise InvalidEvent(event.type, "quorum", data["quorum"], "applies to majority and committee only")
+            raise InvalidEvent(
+                event.type, "quorum", data["quorum"], "applies to majority and committee only"
+            )
         for partner in data.get("deciders", []):
             self._check_member(event.type, "deciders", partner)
 
@@ -246,7 +286,9 @@ class PartnershipState:
         commitment = self._live_commitment(event, data)
         if "value" in data and commitment.currency is None:
             raise InvalidEvent(
-                event.type, "value", data["value"],
+                event.type,
+                "value",
+                data["value"],
                 "the commitment has no currency, so it cannot be given a value",
             )
 
@@ -259,32 +301,46 @@ class PartnershipState:
     def _check_FulfilmentConfirmed(self, event: Envelope, data: Any) -> None:
         commitment = self.commitments[data["commitment"]]
         if commitment.first_fulfilled_on is None:
-            raise InvalidEvent(event.type, "commitment", data["commitment"], "has no fulfilment to confirm")
+            raise InvalidEvent(
+                event.type, "commitment", data["commitment"], "has no fulfilment to confirm"
+            )
         if data["partner"] == commitment.owner:
-            raise InvalidEvent(event.type, "partner", data["partner"], "owners cannot confirm their own fulfilment")
+            raise InvalidEvent(
+                event.type, "partner", data["partner"], "owners cannot confirm their own fulfilment"
+            )
         if event.occurred_on < commitment.first_fulfilled_on:
             raise InvalidEvent(
-                event.type, "occurred_on", event.occurred_on,
+                event.type,
+                "occurred_on",
+                event.occurred_on,
                 f"is before the fulfilment it confirms ({commitment.first_fulfilled_on})",
             )
 
     def _check_AgreementDrafted(self, event: Envelope, data: Any) -> None:
         expected = len(self.agreements) + 1
         if data["version"] != expected:
-            raise InvalidEvent(event.type, "version", data["version"], f"the next version is {expected}")
+            raise InvalidEvent(
+                event.type, "version", data["version"], f"the next version is {expected}"
+            )
 
     def _check_AgreementSigned(self, event: Envelope, data: Any) -> None:
         version = data["version"]
         drafted = self.agreements.get(version)
         if drafted is None:
-            raise InvalidEvent(event.type, "version", version, "no such agreement version was drafted")
+            raise InvalidEvent(
+                event.type, "version", version, "no such agreement version was drafted"
+            )
         if event.occurred_on < drafted:
             raise InvalidEvent(
-                event.type, "occurred_on", event.occurred_on,
+                event.type,
+                "occurred_on",
+                event.occurred_on,
                 f"is before version {version} was drafted ({drafted})",
             )
         if (version, data["partner"]) in self.signatures:
-            raise InvalidEvent(event.type, "partner", data["partner"], f"already signed version {version}")
+            raise InvalidEvent(
+                event.type, "partner", data["partner"], f"already signed version {version}"
+            )
 
     def _open_decision(self, event: Envelope, data: Any) -> DecisionState:
         decision = self.decisions[data["decision"]]
@@ -299,7 +355,9 @@ class PartnershipState:
         decision = self._open_decision(event, data)
         if decision.last_vote_on is not None and event.occurred_on < decision.last_vote_on:
             raise InvalidEvent(
-                event.type, "occurred_on", event.occurred_on,
+                event.type,
+                "occurred_on",
+                event.occurred_on,
                 f"is before a vote on it ({decision.last_vote_on})",
             )
 
@@ -313,10 +371,14 @@ class PartnershipState:
     def _check_agreement_subject(self, event: Envelope, version: int) -> None:
         drafted = self.agreements.get(version)
         if drafted is None:
-            raise InvalidEvent(event.type, "subject", f"agreement:{version}", "no such agreement version")
+            raise InvalidEvent(
+                event.type, "subject", f"agreement:{version}", "no such agreement version"
+            )
         if event.occurred_on < drafted:
             raise InvalidEvent(
-                event.type, "occurred_on", event.occurred_on,
+                event.type,
+                "occurred_on",
+                event.occurred_on,
                 f"is before agreement version {version} was drafted ({drafted})",
             )
 
@@ -330,7 +392,9 @@ class PartnershipState:
     def _check_PartnershipClosed(self, event: Envelope, data: Any) -> None:
         if event.occurred_on < self.latest_dated:
             raise InvalidEvent(
-                event.type, "occurred_on", event.occurred_on,
+                event.type,
+                "occurred_on",
+                event.occurred_on,
                 f"events are dated after it (up to {self.latest_dated})",
             )
 
@@ -339,7 +403,9 @@ class PartnershipState:
         day = event.occurred_on
         if kind == "partnership":
             if ident != self.partnership:
-                raise InvalidEvent(event.type, "subject", data["subject"], "names another partnership")
+                raise InvalidEvent(
+                    event.type, "subject", data["subject"], "names another partnership"
+                )
         elif kind == "partner":
             self._check_partner(event.type, "subject", ident, day)
         elif kind == "agreement":
@@ -349,11 +415,15 @@ class PartnershipState:
         for approver in data["approved_by"]:
             if approver == data.get("partner"):
                 raise InvalidEvent(
-                    event.type, "approved_by", approver,
+                    event.type,
+                    "approved_by",
+                    approver,
                     "the partner a finding concerns cannot approve its own waiver",
                 )
             if self.partners[approver].engagement_at(day) != "key":
-                raise InvalidEvent(event.type, "approved_by", approver, f"was not a key partner on {day}")
+                raise InvalidEvent(
+                    event.type, "approved_by", approver, f"was not a key partner on {day}"
+                )
 
     # -- folding --------------------------------------------------------------------------
 
@@ -388,7 +458,9 @@ class PartnershipState:
         partner.history.append((event.occurred_on, event.seq, data["engagement"]))
 
     def _fold_PartnerEngagementChanged(self, event: Envelope, data: Any) -> None:
-        self.partners[data["partner"]].history.append((event.occurred_on, event.seq, data["engagement"]))
+        self.partners[data["partner"]].history.append(
+            (event.occurred_on, event.seq, data["engagement"])
+        )
 
     def _fold_PartnerLeft(self, event: Envelope, data: Any) -> None:
         partner = self.partners[data["partner"]]
@@ -396,14 +468,19 @@ class PartnershipState:
         partner.history.append((event.occurred_on, event.seq, "left"))
 
     def _fold_CommitmentMade(self, event: Envelope, data: Any) -> None:
-        self.commitments[data["commitment"]] = CommitmentState(data["partner"], data.get("currency"))
+        self.commitments[data["commitment"]] = CommitmentState(
+            data["partner"], data.get("currency")
+        )
 
     def _fold_CommitmentWithdrawn(self, event: Envelope, data: Any) -> None:
         self.commitments[data["commitment"]].withdrawn = True
 
     def _fold_CommitmentFulfilled(self, event: Envelope, data: Any) -> None:
         commitment = self.commitments[data["commitment"]]
-        if commitment.first_fulfilled_on is None or event.occurred_on < commitment.first_fulfilled_on:
+        if (
+            commitment.first_fulfilled_on is None
+            or event.occurred_on < commitment.first_fulfilled_on
+        ):
             commitment.first_fulfilled_on = event.occurred_on
 
     def _fold_AgreementDrafted(self, event: Envelope, data: Any) -> None:

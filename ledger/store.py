@@ -17,7 +17,6 @@ import os
 import time
 import uuid
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -42,7 +41,9 @@ STREAM_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:pledger:partnership")
 TOPIC_PREFIX = "pledger:"
 WRITE_ATTEMPTS = 8
 _SCHEMA_LOCK = 0x706C6564  # "pled"
-_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("pledger_immediate", default=False)
+_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "pledger_immediate", default=False
+)
 
 
 def stream_id(partnership: str) -> uuid.UUID:
@@ -72,6 +73,7 @@ def sqlite_path(url: str) -> Path | None:
     return Path(path)
 
 
+@dataclass(frozen=True)
 class Recorded(DomainEvent):
     """Base of the stored event classes: the envelope, with ``originator_version`` as ``seq``
     and ``timestamp`` as ``recorded_at``."""
@@ -226,7 +228,9 @@ class Ledger:
             raise LedgerError(f"cannot open the ledger at {self.url}: {_first_line(exc)}") from None
         except Exception as exc:
             if "OperationalError" in type(exc).__name__:
-                raise LedgerError(f"cannot open the ledger at {self.url}: {_first_line(exc)}") from None
+                raise LedgerError(
+                    f"cannot open the ledger at {self.url}: {_first_line(exc)}"
+                ) from None
             raise
 
     def close(self) -> None:
@@ -330,13 +334,18 @@ class Ledger:
             try:
                 etype = self.catalogue.get(draft.type)
                 if etype is None:
-                    raise InvalidEvent(draft.type, "type", draft.type, "unknown event type (see `pledger events`)")
+                    raise InvalidEvent(
+                        draft.type, "type", draft.type, "unknown event type (see `pledger events`)"
+                    )
                 data = etype.parse_data(draft.data)
                 restore = draft.is_restore
                 if kinds.setdefault(draft.partnership, restore) != restore:
                     raise InvalidEvent(
-                        draft.type, "seq", draft.seq,
-                        f"restore lines and new facts of {draft.partnership} cannot be mixed in one file",
+                        draft.type,
+                        "seq",
+                        draft.seq,
+                        f"restore lines and new facts of {draft.partnership} "
+                        "cannot be mixed in one file",
                     )
             except LedgerError as exc:
                 raise exc.at_line(line) if line is not None else exc from None
@@ -352,7 +361,9 @@ class Ledger:
             with self._datastore.transaction(commit=True) as session:
                 if self.dialect == "postgresql":
                     for pid in partnerships:
-                        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(pid)})
+                        session.execute(
+                            text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(pid)}
+                        )
                 states = {pid: self.state(pid) for pid in partnerships}
                 written = []
                 for line, draft, data in prepared:
@@ -373,7 +384,9 @@ class Ledger:
         assert etype is not None
         actor = draft.actor or state.speaker(etype, data)
         if actor is None:
-            raise InvalidEvent(draft.type, "actor", None, "who records it? give --actor or PLEDGER_ACTOR")
+            raise InvalidEvent(
+                draft.type, "actor", None, "who records it? give --actor or PLEDGER_ACTOR"
+            )
         recorded_at = draft.recorded_at or clock
         envelope = Envelope(
             id=draft.id or str(uuid.uuid4()),
@@ -391,7 +404,9 @@ class Ledger:
         digest = envelope.computed_hash()
         if draft.hash is not None and draft.hash != digest:
             raise InvalidEvent(
-                draft.type, "hash", draft.hash,
+                draft.type,
+                "hash",
+                draft.hash,
                 f"does not match the event's content (computed {digest})",
             )
         envelope = Envelope(**{**envelope.__dict__, "hash": digest})

@@ -9,8 +9,14 @@ from typing import Any
 PID = "music-chain"
 
 
-def line(type_: str, data: dict[str, Any], actor: str = "broker", on: str | None = "2026-03-01",
-         partnership: str = PID, **extra: Any) -> dict[str, Any]:
+def line(
+    type_: str,
+    data: dict[str, Any],
+    actor: str = "broker",
+    on: str | None = "2026-03-01",
+    partnership: str = PID,
+    **extra: Any,
+) -> dict[str, Any]:
     obj: dict[str, Any] = {"partnership": partnership, "type": type_, "actor": actor, "data": data}
     if on is not None:
         obj["occurred_on"] = on
@@ -25,14 +31,31 @@ def jsonl(*objs: dict[str, Any]) -> io.BytesIO:
 def founding(partnership: str = PID) -> list[dict[str, Any]]:
     """A partnership with a convenor (broker) and three key partners."""
     return [
-        line("PartnershipFounded", {"name": "Music chain", "purpose": "Train sound engineers",
-                                    "scope": "national"}, partnership=partnership),
-        line("PartnerJoined", {"partner": "ngo-sonar", "engagement": "key", "name": "Sonar",
-                               "sector": "civil-society"}, partnership=partnership),
-        line("PartnerJoined", {"partner": "telco-x", "engagement": "key", "name": "Telco X",
-                               "sector": "private"}, partnership=partnership),
-        line("PartnerJoined", {"partner": "ministry", "engagement": "key", "name": "Ministry",
-                               "sector": "public"}, partnership=partnership),
+        line(
+            "PartnershipFounded",
+            {"name": "Music chain", "purpose": "Train sound engineers", "scope": "national"},
+            partnership=partnership,
+        ),
+        line(
+            "PartnerJoined",
+            {
+                "partner": "ngo-sonar",
+                "engagement": "key",
+                "name": "Sonar",
+                "sector": "civil-society",
+            },
+            partnership=partnership,
+        ),
+        line(
+            "PartnerJoined",
+            {"partner": "telco-x", "engagement": "key", "name": "Telco X", "sector": "private"},
+            partnership=partnership,
+        ),
+        line(
+            "PartnerJoined",
+            {"partner": "ministry", "engagement": "key", "name": "Ministry", "sector": "public"},
+            partnership=partnership,
+        ),
     ]
 
 
@@ -43,8 +66,19 @@ def record_commitments(url: str, partnership: str, partner: str, count: int) -> 
 
     with Ledger(url) as ledger:
         for i in range(count):
-            ledger.record(Draft(partnership=partnership, type="CommitmentMade", actor=partner,
-                                data={"commitment": f"{partner}-{i}", "partner": partner,
-                                      "kind": "money", "description": "Seed funding",
-                                      "value": "100", "currency": "EUR"}))
+            ledger.record(
+                Draft(
+                    partnership=partnership,
+                    type="CommitmentMade",
+                    actor=partner,
+                    data={
+                        "commitment": f"{partner}-{i}",
+                        "partner": partner,
+                        "kind": "money",
+                        "description": "Seed funding",
+                        "value": "100",
+                        "currency": "EUR",
+                    },
+                )
+            )
     return count
