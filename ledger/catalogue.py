@@ -234,6 +234,11 @@ class EventType:
             raise InvalidEvent(self.name, name, text, "unknown field")
         if fld.is_list:
             return [item.strip() for item in text.split(";")]
+        if fld.kind == "ratings":  # aspect=rating;aspect=rating
+            pairs = [item.partition("=") for item in text.split(";") if item.strip()]
+            if any(not sep for _, sep, _ in pairs):
+                raise InvalidEvent(self.name, name, text, "write ratings as aspect=rating;...")
+            return {aspect.strip(): rating.strip() for aspect, _, rating in pairs}
         if fld.kind in ("int",) and re.fullmatch(r"[0-9]+", text.strip()):
             return int(text)
         if fld.kind in ("bool", "true") and text.lower() in ("true", "false"):
@@ -387,7 +392,7 @@ def _parse_list(event_type: str, fld: Field, value: Any) -> list[Any]:
 
 def _parse_ratings(event_type: str, fld: Field, value: Any) -> dict[str, str]:
     if not isinstance(value, Mapping) or not value:
-        raise _fail(event_type, fld, value, "must be a map of aspect to rating, with one entry")
+        raise _fail(event_type, fld, value, "must be a map of aspect to rating, with at least one entry")
     if len(value) > LIST_LIMIT:
         raise _fail(event_type, fld, value, f"more than {LIST_LIMIT} aspects")
     out = {}
