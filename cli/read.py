@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 import click
+
 from ledger.cli.common import format_option, open_ledger, partnership_option
 
 if TYPE_CHECKING:

@@ -10,9 +10,9 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from ledger.cli.common import open_ledger, partnership_option
 
 from ledger.catalogue import CORE_TYPES, EventType
+from ledger.cli.common import open_ledger, partnership_option
 from ledger.errors import InvalidEvent, InvalidInput
 from ledger.events import Draft, loads
 

@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 
 import click
-from ledger.cli.common import format_option, open_ledger, partnership_option
 
+from ledger.cli.common import format_option, open_ledger, partnership_option
 from ledger.errors import InvalidInput
 
 

@@ -392,7 +392,9 @@ def _parse_list(event_type: str, fld: Field, value: Any) -> list[Any]:
 
 def _parse_ratings(event_type: str, fld: Field, value: Any) -> dict[str, str]:
     if not isinstance(value, Mapping) or not value:
-        raise _fail(event_type, fld, value, "must be a map of aspect to rating, with at least one entry")
+        raise _fail(
+            event_type, fld, value, "must be a map of aspect to rating, with at least one entry"
+        )
     if len(value) > LIST_LIMIT:
         raise _fail(event_type, fld, value, f"more than {LIST_LIMIT} aspects")
     out = {}

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from ledger.cli.main import cli
 
 from ledger.catalogue import CORE_TYPES
+from ledger.cli.main import cli
 
 
 @pytest.fixture

@@ -8,12 +8,13 @@ import uuid
 import pytest
 import sqlalchemy
 from eventsourcing.persistence import IntegrityError
-from helpers import PID, founding, jsonl, line, record_commitments
 
 from ledger.errors import ConflictError, InvalidEvent, NoLedger
 from ledger.events import Draft
 from ledger.state import PartnershipState
 from ledger.store import STREAM_NAMESPACE, Ledger, resolve_url, stream_id
+
+from helpers import PID, founding, jsonl, line, record_commitments
 
 
 def _raw(url: str, sql: str) -> None:
