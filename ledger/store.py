@@ -40,6 +40,8 @@ DEFAULT_URL = "sqlite:///pledger.db"
 STREAM_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:pledger:partnership")
 TOPIC_PREFIX = "pledger:"
 WRITE_ATTEMPTS = 8
+#: How long one write waits for a PostgreSQL lock before it counts as a lost race.
+LOCK_TIMEOUT_S = 20
 _SCHEMA_LOCK = 0x706C6564  # "pled"
 _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "pledger_immediate", default=False
@@ -179,6 +181,12 @@ _TRIGGERS = {
 }
 
 
+_TRIGGER_NAMES = {
+    "sqlite": ("pledger_events_no_update", "pledger_events_no_delete"),
+    "postgresql": ("pledger_events_no_update", "pledger_events_no_truncate"),
+}
+
+
 @dataclass(frozen=True)
 class Written:
     """What one write added: the new events, in the order given."""
@@ -245,6 +253,10 @@ class Ledger:
     # -- schema ---------------------------------------------------------------------------
 
     def _ensure_schema(self) -> None:
+        """Create the events table and its triggers unless they are all there already."""
+        with self._engine.connect() as conn:
+            if self._schema_ready(conn):
+                return
         token = _immediate.set(True)
         try:
             with self._engine.begin() as conn:
@@ -256,6 +268,20 @@ class Ledger:
                     conn.exec_driver_sql(statement)
         finally:
             _immediate.reset(token)
+
+    def _schema_ready(self, conn: Any) -> bool:
+        names = _TRIGGER_NAMES.get(self.dialect)
+        if names is None:
+            return False
+        if self.dialect == "sqlite":
+            query = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({})"
+        else:
+            query = (
+                "SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass('pledger_events') "
+                "AND tgname IN ({})"
+            )
+        found = conn.exec_driver_sql(query.format(", ".join(f"'{n}'" for n in names))).scalar()
+        return bool(found == len(names))
 
     # -- reading --------------------------------------------------------------------------
 
@@ -360,6 +386,7 @@ class Ledger:
         try:
             with self._datastore.transaction(commit=True) as session:
                 if self.dialect == "postgresql":
+                    session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_S}s'"))
                     for pid in partnerships:
                         session.execute(
                             text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(pid)}

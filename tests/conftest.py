@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,28 @@ import pytest
 
 POSTGRES_URL = os.environ.get("PLEDGER_TEST_POSTGRES_URL")
 NO_POSTGRES = "PLEDGER_TEST_POSTGRES_URL is not set (.ci/run sets it); PostgreSQL tests skip"
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A database of our own on the PostgreSQL server of ``PLEDGER_TEST_POSTGRES_URL``,
+    created for this test session and dropped after it, so that concurrent runs (and the
+    database's other users) never see each other's tables."""
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    import sqlalchemy
+    from sqlalchemy.engine import make_url
+
+    name = f"pledger_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = sqlalchemy.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 def reset_postgres(url: str) -> None:
@@ -37,11 +60,9 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'ledger.db'}"
         return
-    if not POSTGRES_URL:
-        pytest.skip(NO_POSTGRES)
-    reset_postgres(POSTGRES_URL)
-    yield POSTGRES_URL
-    reset_postgres(POSTGRES_URL)
+    url = request.getfixturevalue("postgres_database")
+    reset_postgres(url)
+    yield url
 
 
 @pytest.fixture
