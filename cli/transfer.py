@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import click
@@ -47,23 +48,38 @@ def export(ctx: click.Context, partnership: str | None, fmt: str, output: str | 
     with open_ledger(ctx, create=False) as ledger:
         lines = ledger.export_lines(partnership)
         if output is None:
-            out = sys.stdout
+            out = sys.stdout.buffer
             for line in lines:
-                out.write(line)
+                out.write(line.encode("utf-8"))
             out.flush()
-            return
-        target = Path(output)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                for line in lines:
-                    handle.write(line)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        else:
+            write_atomically(Path(output), (line.encode("utf-8") for line in lines))
+
+
+def write_atomically(target: Path, chunks: Iterable[bytes]) -> None:
+    """Write to a temporary file beside ``target`` and rename it into place, so a reader
+    never sees a half-written file; an existing file keeps its permissions."""
+    folder = target.parent
+    if not folder.is_dir():
+        raise InvalidInput(f"cannot write {target}: no folder {folder}")
+    try:
+        mode = target.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 COMMANDS = [import_, export]

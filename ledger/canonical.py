@@ -30,10 +30,13 @@ LEAF_FIELDS = (
 
 
 def plain_decimal(value: Decimal) -> str:
-    """``Decimal('1.50E+3')`` -> ``'1500'``: plain notation, no exponent, no trailing zeros."""
+    """``Decimal('1.50E+3')`` -> ``'1500'``: plain notation, no exponent, no trailing zeros.
+
+    Exact: no rounding to a context's precision (``normalize`` would round to 28 digits).
+    """
     if value.is_zero():
         return "0"
-    text = format(value.normalize(), "f")
+    text = format(value, "f")
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text

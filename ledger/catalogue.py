@@ -303,9 +303,8 @@ def parse_decimal(event_type: str, fld: Field, value: Any) -> Decimal:
     if not number.is_zero():
         if number.adjusted() >= MAX_INTEGER_DIGITS:
             raise _fail(event_type, fld, value, f"more than {MAX_INTEGER_DIGITS} integer digits")
-        exponent = number.normalize().as_tuple().exponent
-        assert isinstance(exponent, int)
-        if -exponent > MAX_FRACTION_DIGITS:
+        fraction = plain_decimal(number).partition(".")[2]
+        if number.adjusted() < -MAX_FRACTION_DIGITS or len(fraction) > MAX_FRACTION_DIGITS:
             raise _fail(event_type, fld, value, f"more than {MAX_FRACTION_DIGITS} decimal places")
     return number
 

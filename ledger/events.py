@@ -240,6 +240,10 @@ def _restore_fields(draft: Draft, fields: dict[str, Any]) -> Draft:
     )
 
 
+def _terminator(raw: bytes) -> bytes:
+    return b"\r\n" if raw.endswith(b"\r\n") else b"\n"
+
+
 def read_drafts(stream: IO[bytes]) -> Iterator[tuple[int, Draft]]:
     """Yield ``(line number, draft)`` from a JSON Lines byte stream, one line at a time.
 
@@ -252,7 +256,7 @@ def read_drafts(stream: IO[bytes]) -> Iterator[tuple[int, Draft]]:
         if not raw:
             return
         lineno += 1
-        content = raw[:-1] if raw.endswith(b"\n") else raw
+        content = raw[: -len(_terminator(raw))] if raw.endswith(b"\n") else raw
         if len(content) > MAX_LINE_BYTES:
             raise InvalidInput(f"longer than 1 MiB ({MAX_LINE_BYTES:,} bytes)").at_line(lineno)
         if not raw.strip():
