@@ -246,6 +246,17 @@ class EventType:
         return text
 
 
+class NonFinite:
+    """A JSON ``NaN``/``Infinity`` token, kept as a marker (not a number, not text) so the
+    field check that meets it can name the field; no field kind accepts it."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+
+    def __str__(self) -> str:
+        return self.token
+
+
 def _fail(event_type: str, fld: Field, value: Any, reason: str) -> InvalidEvent:
     return InvalidEvent(event_type, fld.name, value, reason)
 
@@ -287,6 +298,8 @@ def parse_decimal(event_type: str, fld: Field, value: Any) -> Decimal:
     """JSON numbers (already decimals) or strings in JSON number syntax; never floats."""
     if isinstance(value, (bool, float)):
         raise _fail(event_type, fld, value, "must be a decimal number")
+    if isinstance(value, NonFinite):
+        raise _fail(event_type, fld, value, "NaN and Infinity are not numbers")
     if isinstance(value, int):
         number = Decimal(value)
     elif isinstance(value, Decimal):

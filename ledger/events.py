@@ -14,7 +14,7 @@ from typing import IO, Any
 from uuid import UUID
 
 from ledger.canonical import dumps, format_time, leaf_bytes, leaf_hash
-from ledger.catalogue import DATE_RE, ID_RE, SHA256_RE
+from ledger.catalogue import DATE_RE, ID_RE, SHA256_RE, NonFinite
 from ledger.errors import InvalidEvent, InvalidInput, show
 
 MAX_LINE_BYTES = 1024 * 1024
@@ -128,8 +128,8 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def _no_constants(name: str) -> Any:
-    raise InvalidInput(f"{name} is not a number")
+def _non_finite(name: str) -> NonFinite:
+    return NonFinite(name)
 
 
 def loads(text: str | bytes) -> Any:
@@ -139,7 +139,7 @@ def loads(text: str | bytes) -> Any:
             text,
             object_pairs_hook=_no_duplicates,
             parse_float=Decimal,
-            parse_constant=_no_constants,
+            parse_constant=_non_finite,
         )
     except InvalidInput:
         raise
@@ -166,7 +166,7 @@ def parse_draft(obj: Any) -> Draft:
     partnership = _envelope_id(etype, "partnership", obj["partnership"])
     actor = _envelope_id(etype, "actor", obj["actor"])
     occurred_on = obj.get("occurred_on")
-    if occurred_on is not None:
+    if "occurred_on" in obj:
         _envelope_date(etype, "occurred_on", occurred_on)
     restore = {k: obj[k] for k in EXPORT_FIELDS if k in obj}
     if restore and len(restore) != len(EXPORT_FIELDS):

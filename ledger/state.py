@@ -227,12 +227,20 @@ class PartnershipState:
     # -- per-type rules -------------------------------------------------------------------
 
     def _check_PartnerIdentified(self, event: Envelope, data: Any) -> None:
+        self._check_not_reserved(event, data)
         if data["partner"] in self.partners:
             raise InvalidEvent(
                 event.type, "partner", data["partner"], "is already identified or joined"
             )
 
+    def _check_not_reserved(self, event: Envelope, data: Any) -> None:
+        if data["partner"] == "all":
+            raise InvalidEvent(
+                event.type, "partner", "all", 'is reserved: with: ["all"] means every partner'
+            )
+
     def _check_PartnerJoined(self, event: Envelope, data: Any) -> None:
+        self._check_not_reserved(event, data)
         partner = self.partners.get(data["partner"])
         if partner is not None and partner.member:
             raise InvalidEvent(
