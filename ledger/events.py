@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import IO, Any
 from uuid import UUID
 
@@ -47,9 +48,28 @@ def today() -> str:
     return now().date().isoformat()
 
 
+def freeze(value: Any) -> Any:
+    """A read-only deep copy of JSON data: mappings become read-only, lists become tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """Plain, mutable JSON data (dicts and lists) from frozen data."""
+    if isinstance(value, Mapping):
+        return {k: thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [thaw(v) for v in value]
+    return value
+
+
 @dataclass(frozen=True)
 class Envelope:
-    """One recorded event, exactly the fields that export writes."""
+    """One recorded event, exactly the fields that export writes. Immutable all the way
+    down: ``data`` is a read-only mapping whose lists are tuples."""
 
     id: str
     partnership: str
@@ -63,6 +83,9 @@ class Envelope:
     signer: str | None = None
     signature: str | None = None
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data", freeze(self.data))
+
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id,
@@ -72,7 +95,7 @@ class Envelope:
             "occurred_on": self.occurred_on,
             "recorded_at": self.recorded_at,
             "actor": self.actor,
-            "data": dict(self.data),
+            "data": thaw(self.data),
             "hash": self.hash,
         }
         if self.signer is not None:
@@ -317,7 +340,7 @@ def named_partners(event: Envelope, catalogue: Any) -> set[str]:
     for key, value in event.data.items():
         fld = etype.by_name.get(key) if etype else None
         if key == "partner" or (fld is not None and fld.kind in PARTNER_KINDS):
-            names.update(value if isinstance(value, list) else [value])
+            names.update(value if isinstance(value, (list, tuple)) else [value])
     subject = event.data.get("subject")
     if isinstance(subject, str) and subject.startswith("partner:"):
         names.add(subject.split(":", 1)[1])

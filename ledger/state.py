@@ -5,6 +5,7 @@ was checked when it was written)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,7 +171,7 @@ class PartnershipState:
             elif fld.kind == "ref":
                 self._check_ref(etype.name, fld.name, fld.name, value, day)
             elif fld.kind in ("partner", "partners", "with"):
-                names = value if isinstance(value, list) else [value]
+                names = value if isinstance(value, (list, tuple)) else [value]
                 for partner in names:
                     if partner != "all" or fld.kind != "with":
                         self._check_partner(etype.name, fld.name, partner, day)
@@ -213,14 +214,12 @@ class PartnershipState:
                 f"an own act of {speaker} must be recorded by {speaker}",
             )
 
-    def speaker(self, etype: EventType, data: Any) -> str | None:
+    def speaker(self, etype: EventType, data: Mapping[str, Any]) -> str | None:
         """The partner an own act speaks for (None for acts that are not own acts)."""
         if etype.own == "partner":
-            return data.get("partner") if isinstance(data, dict) else None
+            return data.get("partner")
         if etype.own == "owner":
-            commitment = (
-                self.commitments.get(data.get("commitment", "")) if isinstance(data, dict) else None
-            )
+            commitment = self.commitments.get(data.get("commitment", ""))
             return commitment.owner if commitment else None
         return None
 

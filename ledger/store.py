@@ -32,7 +32,7 @@ from sqlalchemy import text
 from ledger.canonical import format_time
 from ledger.catalogue import Catalogue
 from ledger.errors import ConflictError, InvalidEvent, LedgerError, NoLedger, UnknownPartnership
-from ledger.events import Draft, Envelope, now, parse_time, read_drafts
+from ledger.events import Draft, Envelope, now, parse_time, read_drafts, thaw
 from ledger.state import PartnershipState
 
 DEFAULT_URL = "sqlite:///pledger.db"
@@ -124,7 +124,7 @@ def to_domain(envelope: Envelope) -> Recorded:
         partnership=envelope.partnership,
         occurred_on=envelope.occurred_on,
         actor=envelope.actor,
-        data=dict(envelope.data),
+        data=thaw(envelope.data),
         hash=envelope.hash,
         signer=envelope.signer,
         signature=envelope.signature,

@@ -206,3 +206,22 @@ def test_resolve_url() -> None:
     assert resolve_url("ledger.db") == "sqlite:///ledger.db"
     assert resolve_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert resolve_url(None) == "sqlite:///pledger.db"
+
+
+def test_events_read_back_are_immutable_all_the_way_down(sqlite_url: str) -> None:
+    import dataclasses
+
+    with Ledger(sqlite_url) as ledger:
+        ledger.import_jsonl(jsonl(*founding()))
+        ledger.import_jsonl(
+            jsonl(line("MeetingHeld", {"meeting": "m-1", "purpose": "Kick-off",
+                                       "attendees": ["telco-x", "ministry"]}))
+        )  # fmt: skip
+        event = ledger.stream(PID)[-1]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        event.actor = "someone"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        event.data["purpose"] = "Rewritten"  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        event.data["attendees"].append("ngo-sonar")
+    assert event.as_dict()["data"]["attendees"] == ["telco-x", "ministry"]
