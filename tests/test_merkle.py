@@ -1,0 +1,130 @@
+"""The Merkle tree against the Certificate Transparency vectors, and proofs as properties."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger import merkle
+
+VECTORS_PATH = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "rfc6962.json"
+if not VECTORS_PATH.exists():  # a checkout beside shared/ under another name
+    VECTORS_PATH = (
+        Path(__file__).resolve().parents[1].parent / "shared" / "vectors" / "rfc6962.json"
+    )
+
+
+@pytest.fixture(scope="module")
+def vectors() -> dict:  # type: ignore[type-arg]
+    if not VECTORS_PATH.exists():
+        pytest.skip(f"no reference vectors at {VECTORS_PATH} (../shared/vectors)")
+    return json.loads(VECTORS_PATH.read_text())
+
+
+def _leaves(vectors: dict) -> list[bytes]:  # type: ignore[type-arg]
+    return [merkle.hash_leaf(bytes.fromhex(h)) for h in vectors["leaf_inputs_hex"]]
+
+
+def test_roots_match_the_vectors(vectors: dict) -> None:  # type: ignore[type-arg]
+    leaves = _leaves(vectors)
+    for size, expected in vectors["roots_by_size"].items():
+        assert merkle.root(leaves[: int(size)]).hex() == expected, size
+
+
+def test_incremental_frontier_matches_every_root(vectors: dict) -> None:  # type: ignore[type-arg]
+    frontier = merkle.Frontier()
+    assert frontier.root().hex() == vectors["roots_by_size"]["0"]
+    for size, leaf in enumerate(_leaves(vectors), start=1):
+        frontier.append(leaf)
+        assert frontier.size == size
+        assert frontier.root().hex() == vectors["roots_by_size"][str(size)]
+        assert merkle.Frontier.from_json(frontier.to_json()).root() == frontier.root()
+
+
+def test_inclusion_proofs_match_the_vectors(vectors: dict) -> None:  # type: ignore[type-arg]
+    leaves = _leaves(vectors)
+    for case in vectors["inclusion"]:
+        index, size = case["leaf_index_0based"], case["tree_size"]
+        path = merkle.inclusion_path(index, leaves[:size])
+        assert [p.hex() for p in path] == case["path"]
+        root = bytes.fromhex(vectors["roots_by_size"][str(size)])
+        assert merkle.verify_inclusion(leaves[index], index, size, path, root)
+
+
+def test_consistency_proofs_match_the_vectors(vectors: dict) -> None:  # type: ignore[type-arg]
+    leaves = _leaves(vectors)
+    for case in vectors["consistency"]:
+        old, new = case["old_size"], case["new_size"]
+        proof = merkle.consistency_path(old, leaves[:new])
+        assert [p.hex() for p in proof] == case["proof"]
+        roots = vectors["roots_by_size"]
+        assert merkle.verify_consistency(
+            old, new, bytes.fromhex(roots[str(old)]), bytes.fromhex(roots[str(new)]), proof
+        )
+
+
+def _tree(size: int) -> list[bytes]:
+    return [merkle.hash_leaf(i.to_bytes(4, "big")) for i in range(size)]
+
+
+def _flip(digest: bytes, byte: int) -> bytes:
+    return digest[:byte] + bytes([digest[byte] ^ 1]) + digest[byte + 1 :]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 130).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n - 1))),
+       st.integers(0, 31))  # fmt: skip
+def test_every_inclusion_proof_verifies_and_altered_ones_fail(case, byte) -> None:  # type: ignore[no-untyped-def]
+    size, index = case
+    leaves = _tree(size)
+    root = merkle.root(leaves)
+    path = merkle.inclusion_path(index, leaves)
+    assert len(path) <= size.bit_length()
+    assert merkle.verify_inclusion(leaves[index], index, size, path, root)
+    assert not merkle.verify_inclusion(_flip(leaves[index], byte), index, size, path, root)
+    assert not merkle.verify_inclusion(leaves[index], index, size, path, _flip(root, byte))
+    for i in range(len(path)):
+        altered = [*path[:i], _flip(path[i], byte), *path[i + 1 :]]
+        assert not merkle.verify_inclusion(leaves[index], index, size, altered, root)
+    if path:
+        assert not merkle.verify_inclusion(leaves[index], index, size, path[:-1], root)
+    assert not merkle.verify_inclusion(leaves[index], index, size, [*path, root], root)
+    if size > 1:
+        other = (index + 1) % size
+        assert not merkle.verify_inclusion(leaves[index], other, size, path, root)
+    assert not merkle.verify_inclusion(leaves[index], size, size, path, root)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 130).flatmap(lambda n: st.tuples(st.integers(1, n), st.just(n))),
+       st.integers(0, 31))  # fmt: skip
+def test_every_consistency_proof_verifies_and_altered_ones_fail(case, byte) -> None:  # type: ignore[no-untyped-def]
+    old, new = case
+    leaves = _tree(new)
+    old_root, new_root = merkle.root(leaves[:old]), merkle.root(leaves)
+    proof = merkle.consistency_path(old, leaves)
+    assert merkle.verify_consistency(old, new, old_root, new_root, proof)
+    assert not merkle.verify_consistency(old, new, _flip(old_root, byte), new_root, proof)
+    assert not merkle.verify_consistency(old, new, old_root, _flip(new_root, byte), proof)
+    for i in range(len(proof)):
+        altered = [*proof[:i], _flip(proof[i], byte), *proof[i + 1 :]]
+        assert not merkle.verify_consistency(old, new, old_root, new_root, altered)
+    if proof:
+        assert not merkle.verify_consistency(old, new, old_root, new_root, proof[:-1])
+    if old < new:
+        # a rewritten history: same sizes, another prefix
+        forged = [merkle.hash_leaf(b"forged"), *leaves[1:]]
+        assert not merkle.verify_consistency(
+            old, new, merkle.root(forged[:old]), new_root, merkle.consistency_path(old, forged)
+        )
+    assert not merkle.verify_consistency(new + 1, new, old_root, new_root, proof)
+
+
+def test_leaf_hash_is_the_rfc_leaf_hash() -> None:
+    assert merkle.hash_leaf(b"abc") == hashlib.sha256(b"\x00abc").digest()
+    assert merkle.root([]) == hashlib.sha256(b"").digest()
