@@ -73,3 +73,9 @@ class NoLedger(LedgerError):
 
 class UnknownPartnership(LedgerError):
     """The partnership has no stream in this ledger (or none was chosen)."""
+
+
+class NotIntact(LedgerError):
+    """The stored history does not verify, so the command refuses to build on it."""
+
+    exit_code = 1

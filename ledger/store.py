@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import json
 import os
 import time
 import uuid
@@ -31,8 +32,16 @@ from sqlalchemy import text
 
 from ledger.canonical import format_time
 from ledger.catalogue import Catalogue
-from ledger.errors import ConflictError, InvalidEvent, LedgerError, NoLedger, UnknownPartnership
+from ledger.errors import (
+    ConflictError,
+    InvalidEvent,
+    LedgerError,
+    NoLedger,
+    NotIntact,
+    UnknownPartnership,
+)
 from ledger.events import Draft, Envelope, now, parse_time, read_drafts, thaw
+from ledger.merkle import Frontier
 from ledger.state import PartnershipState
 
 DEFAULT_URL = "sqlite:///pledger.db"
@@ -181,10 +190,63 @@ _TRIGGERS = {
 }
 
 
-_TRIGGER_NAMES = {
-    "sqlite": ("pledger_events_no_update", "pledger_events_no_delete"),
-    "postgresql": ("pledger_events_no_update", "pledger_events_no_truncate"),
+_HEADS_DDL = {
+    "sqlite": [
+        "CREATE TABLE IF NOT EXISTS pledger_tree_heads (partnership TEXT NOT NULL, "
+        "size INTEGER NOT NULL, root TEXT NOT NULL, frontier TEXT NOT NULL, "
+        "recorded_at TEXT NOT NULL, PRIMARY KEY (partnership, size))",
+        "CREATE TRIGGER IF NOT EXISTS pledger_tree_heads_no_update BEFORE UPDATE "
+        "ON pledger_tree_heads BEGIN SELECT RAISE(ABORT, 'pledger_tree_heads is append-only'); END",
+        "CREATE TRIGGER IF NOT EXISTS pledger_tree_heads_no_delete BEFORE DELETE "
+        "ON pledger_tree_heads BEGIN SELECT RAISE(ABORT, 'pledger_tree_heads is append-only'); END",
+    ],
+    "postgresql": [
+        "CREATE TABLE IF NOT EXISTS pledger_tree_heads (partnership TEXT NOT NULL, "
+        "size BIGINT NOT NULL, root TEXT NOT NULL, frontier TEXT NOT NULL, "
+        "recorded_at TEXT NOT NULL, PRIMARY KEY (partnership, size))",
+        "CREATE OR REPLACE TRIGGER pledger_tree_heads_no_update BEFORE UPDATE OR DELETE "
+        "ON pledger_tree_heads FOR EACH ROW EXECUTE FUNCTION pledger_append_only()",
+        "CREATE OR REPLACE TRIGGER pledger_tree_heads_no_truncate BEFORE TRUNCATE "
+        "ON pledger_tree_heads FOR EACH STATEMENT EXECUTE FUNCTION pledger_append_only()",
+    ],
 }
+
+_TRIGGER_NAMES = {
+    "sqlite": (
+        "pledger_events_no_update",
+        "pledger_events_no_delete",
+        "pledger_tree_heads_no_update",
+        "pledger_tree_heads_no_delete",
+    ),
+    "postgresql": (
+        "pledger_events_no_update",
+        "pledger_events_no_truncate",
+        "pledger_tree_heads_no_update",
+        "pledger_tree_heads_no_truncate",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class TreeHead:
+    """A tree head Pledger recorded when it appended to a stream: the size and root after
+    that write, and the frontier that lets the next write extend the tree without rehashing."""
+
+    partnership: str
+    size: int
+    root: str
+    frontier: str
+    recorded_at: str
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """One row of the events table as stored, before any interpretation."""
+
+    stream: uuid.UUID
+    version: int
+    topic: str
+    state: bytes
 
 
 @dataclass(frozen=True)
@@ -264,7 +326,7 @@ class Ledger:
                     conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
                 for table in self._app.recorder.tables:  # type: ignore[attr-defined]
                     table.create(conn, checkfirst=True)
-                for statement in _TRIGGERS.get(self.dialect, []):
+                for statement in [*_TRIGGERS[self.dialect], *_HEADS_DDL[self.dialect]]:
                     conn.exec_driver_sql(statement)
         finally:
             _immediate.reset(token)
@@ -277,7 +339,8 @@ class Ledger:
             query = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({})"
         else:
             query = (
-                "SELECT count(*) FROM pg_trigger WHERE tgrelid = to_regclass('pledger_events') "
+                "SELECT count(*) FROM pg_trigger WHERE tgrelid IN "
+                "(to_regclass('pledger_events'), to_regclass('pledger_tree_heads')) "
                 "AND tgname IN ({})"
             )
         found = conn.exec_driver_sql(query.format(", ".join(f"'{n}'" for n in names))).scalar()
@@ -306,10 +369,40 @@ class Ledger:
 
     def state(self, partnership: str) -> PartnershipState:
         """Replay a stream into the validation state (no checks: it was checked when written)."""
+        return self._replay(partnership, self.stream(partnership))
+
+    def _replay(self, partnership: str, events: Iterable[Envelope]) -> PartnershipState:
         state = PartnershipState(partnership, self.catalogue)
-        for event in self.stream(partnership):
+        for event in events:
             state.apply(event)
         return state
+
+    def tree_heads(self, partnership: str | None = None) -> list[TreeHead]:
+        """The tree heads recorded by writes, by partnership and size."""
+        query = "SELECT partnership, size, root, frontier, recorded_at FROM pledger_tree_heads"
+        params = {}
+        if partnership is not None:
+            query += " WHERE partnership = :p"
+            params["p"] = partnership
+        with self._datastore.transaction(commit=False) as session:
+            rows = session.execute(text(query + " ORDER BY partnership, size"), params).all()
+        return [TreeHead(r[0], int(r[1]), r[2], r[3], r[4]) for r in rows]
+
+    def stored_rows(self, partnership: str | None = None) -> list[StoredRow]:
+        """Rows of the events table exactly as stored, by stream and version (for verify)."""
+        record = self._app.recorder.events_record_cls  # type: ignore[attr-defined]
+        with self._datastore.transaction(commit=False) as session:
+            query = session.query(
+                record.originator_id, record.originator_version, record.topic, record.state
+            )
+            if partnership is not None:
+                query = query.filter(record.originator_id == stream_id(partnership))
+            rows = query.order_by(record.originator_id, record.originator_version).all()
+        return [StoredRow(_as_uuid(r[0]), int(r[1]), r[2], bytes(r[3])) for r in rows]
+
+    def decode_state(self, state: bytes) -> Any:
+        """The stored state of an event row as the transcoder wrote it."""
+        return self._app.mapper.transcoder.decode(state)
 
     def choose(self, partnership: str | None) -> str:
         """The partnership a command means: the one given, or the only one in the ledger."""
@@ -391,7 +484,8 @@ class Ledger:
                         session.execute(
                             text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(pid)}
                         )
-                states = {pid: self.state(pid) for pid in partnerships}
+                streams = {pid: self.stream(pid) for pid in partnerships}
+                states = {pid: self._replay(pid, streams[pid]) for pid in partnerships}
                 written = []
                 for line, draft, data in prepared:
                     try:
@@ -399,9 +493,54 @@ class Ledger:
                     except LedgerError as exc:
                         raise exc.at_line(line) if line is not None else exc from None
                 self._app.events.put([to_domain(e) for e in written])
+                for pid in partnerships:
+                    new = [e for e in written if e.partnership == pid]
+                    self._extend_tree(session, pid, streams[pid], new, clock)
         finally:
             _immediate.reset(token)
         return Written(written)
+
+    def _extend_tree(
+        self, session: Any, pid: str, stored: list[Envelope], new: list[Envelope], clock: str
+    ) -> None:
+        """Append the new leaves to the partnership's tree and record the new tree head.
+
+        The frontier of the last head is extended; only a stream that has no head yet is
+        rebuilt from its stored leaf hashes. A head that does not match the stream refuses
+        the write: appending would bury the mismatch."""
+        row = session.execute(
+            text(
+                "SELECT size, frontier FROM pledger_tree_heads WHERE partnership = :p "
+                "ORDER BY size DESC LIMIT 1"
+            ),
+            {"p": pid},
+        ).first()
+        if row is None:
+            frontier = Frontier()
+            for event in stored:
+                frontier.append(bytes.fromhex(event.hash))
+        elif int(row[0]) != len(stored):
+            raise NotIntact(
+                f"the stream of {pid} has {len(stored)} events but its last tree head has "
+                f"{row[0]}; nothing was written (run `pledger verify -P {pid}`)"
+            )
+        else:
+            frontier = Frontier.from_json(json.loads(row[1]))
+        for event in new:
+            frontier.append(bytes.fromhex(event.hash))
+        session.execute(
+            text(
+                "INSERT INTO pledger_tree_heads (partnership, size, root, frontier, recorded_at) "
+                "VALUES (:p, :s, :r, :f, :t)"
+            ),
+            {
+                "p": pid,
+                "s": frontier.size,
+                "r": frontier.root().hex(),
+                "f": json.dumps(frontier.to_json(), separators=(",", ":")),
+                "t": clock,
+            },
+        )
 
     def _place(
         self, state: PartnershipState, draft: Draft, data: dict[str, Any], clock: str
@@ -448,6 +587,14 @@ class Ledger:
             raise UnknownPartnership(f"no partnership {partnership!r} in this ledger")
         for event in self.events(partnership):
             yield event.to_line() + "\n"
+
+
+def _as_uuid(value: Any) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return uuid.UUID(bytes=bytes(value))
+    return uuid.UUID(str(value))
 
 
 def _lock_key(partnership: str) -> int:

@@ -42,7 +42,7 @@ def reset_postgres(url: str) -> None:
 
     engine = sqlalchemy.create_engine(url)
     with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS pledger_events CASCADE")
+        conn.exec_driver_sql("DROP TABLE IF EXISTS pledger_events, pledger_tree_heads CASCADE")
     engine.dispose()
 
 

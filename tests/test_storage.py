@@ -10,8 +10,7 @@ import sqlalchemy
 from eventsourcing.persistence import IntegrityError
 
 from ledger.errors import ConflictError, InvalidEvent, NoLedger
-from ledger.events import Draft
-from ledger.state import PartnershipState
+from ledger.events import Draft, Envelope
 from ledger.store import STREAM_NAMESPACE, Ledger, resolve_url, stream_id
 
 from helpers import PID, founding, jsonl, line, record_commitments
@@ -154,18 +153,18 @@ def test_a_lost_race_is_retried_after_re_reading(
         ledger.import_jsonl(jsonl(*founding()))
         put = ledger._app.events.put
         reads = {"n": 0}
-        real_state = ledger.state
+        real_stream = ledger.stream
 
-        def counting_state(pid: str) -> PartnershipState:
+        def counting_stream(pid: str) -> list[Envelope]:
             reads["n"] += 1
-            return real_state(pid)
+            return real_stream(pid)
 
         def lose_once(events, **kwargs):  # type: ignore[no-untyped-def]
             monkeypatch.setattr(ledger._app.events, "put", put)
             raise IntegrityError("duplicate key value violates unique constraint")
 
         monkeypatch.setattr(ledger._app.events, "put", lose_once)
-        monkeypatch.setattr(ledger, "state", counting_state)
+        monkeypatch.setattr(ledger, "stream", counting_stream)
         event = ledger.record(
             Draft(partnership=PID, type="PhaseChanged", actor="broker", data={"phase": "planning"})
         )
