@@ -18,7 +18,7 @@ class PledgerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except LedgerError as exc:
-            fail(str(exc))
+            fail(str(exc), getattr(exc, "exit_code", 2))
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:
@@ -31,10 +31,10 @@ class PledgerGroup(click.Group):
             )
 
 
-def fail(message: str) -> None:
-    """Print one line to stderr and exit 2."""
+def fail(message: str, code: int = 2) -> None:
+    """Print one line to stderr and exit (2: bad usage or input; 1: history does not verify)."""
     click.echo("error: " + " ".join(message.split()), err=True)
-    sys.exit(2)
+    sys.exit(code)
 
 
 @click.group(cls=PledgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -52,9 +52,9 @@ def cli(ctx: click.Context, db: str | None) -> None:
 
 
 def _register() -> None:
-    from ledger.cli import read, record, transfer
+    from ledger.cli import integrity, read, record, transfer
 
-    for module in (read, record, transfer):
+    for module in (read, record, transfer, integrity):
         for command in module.COMMANDS:
             cli.add_command(command)
 
