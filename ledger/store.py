@@ -341,7 +341,7 @@ class Ledger:
             query = (
                 "SELECT count(*) FROM pg_trigger WHERE tgrelid IN "
                 "(to_regclass('pledger_events'), to_regclass('pledger_tree_heads')) "
-                "AND tgname IN ({})"
+                "AND tgenabled <> 'D' AND tgname IN ({})"
             )
         found = conn.exec_driver_sql(query.format(", ".join(f"'{n}'" for n in names))).scalar()
         return bool(found == len(names))
