@@ -68,7 +68,7 @@ def parse_checkpoints(texts: Iterable[str]) -> list[Checkpoint]:
 class Problem:
     """One way a stream fails to verify."""
 
-    kind: str  # seq, decode, hash, stream, validation, head, checkpoint
+    kind: str  # seq, decode, bytes, hash, stream, validation, head, checkpoint
     message: str
     seq: int | None = None
     checkpoint: str | None = None
@@ -117,7 +117,7 @@ def verify_stream(
     heads: Sequence[Any],
     checkpoints: Sequence[Checkpoint],
     catalogue: Catalogue,
-    decode: Callable[[bytes], Any],
+    transcoder: Any,
     expected_stream: uuid.UUID,
 ) -> StreamReport:
     """Verify one stream's stored rows against its recorded heads and kept checkpoints."""
@@ -138,11 +138,16 @@ def verify_stream(
         if row.stream != expected_stream:
             problems.append(Problem("stream", f"seq {seq} is stored under another stream id", seq))
         try:
-            event = envelope_from_row(partnership, row, decode)
+            event = envelope_from_row(partnership, row, transcoder.decode)
             digest = event.computed_hash()
+            exact = transcoder.encode(transcoder.decode(row.state)) == row.state
         except Exception as exc:  # anything a mangled row can raise
             problems.append(Problem("decode", f"seq {seq} cannot be read: {_one_line(exc)}", seq))
-            digest, event, state = "", None, None
+            digest, event, state, exact = "", None, None, True
+        if not exact:
+            problems.append(
+                Problem("bytes", f"seq {seq}'s stored bytes are not the ones Pledger wrote", seq)
+            )
         if event is not None:
             if event.partnership != partnership:
                 problems.append(
@@ -171,6 +176,12 @@ def verify_stream(
     return report
 
 
+_STATE_KEYS = {
+    "timestamp", "event_id", "partnership", "occurred_on", "actor", "data", "hash", "signer",
+    "signature",
+}  # fmt: skip
+
+
 def envelope_from_row(partnership: str, row: Any, decode: Callable[[bytes], Any]) -> Envelope:
     """Rebuild an event's envelope from a stored row (``KeyError``/``ValueError`` if mangled)."""
     state = decode(row.state)
@@ -179,6 +190,9 @@ def envelope_from_row(partnership: str, row: Any, decode: Callable[[bytes], Any]
     prefix = "pledger:"
     if not row.topic.startswith(prefix):
         raise ValueError(f"unknown topic {row.topic!r}")
+    unknown = set(state) - _STATE_KEYS
+    if unknown:
+        raise ValueError(f"unexpected stored fields {sorted(unknown)}")
     recorded = state["timestamp"]
     return Envelope(
         id=state["event_id"],
@@ -381,13 +395,13 @@ def verify_ledger(
     if partnerships is None:
         for stream, stream_rows in by_stream.items():
             if not any(stream_id(name) == stream for name in names):
-                names.add(_name_of(stream, stream_rows, ledger.decode_state))
+                names.add(_name_of(stream, stream_rows, ledger.transcoder.decode))
     reports = []
     for pid in sorted(names):
         if pid.startswith("stream:"):  # rows that no partnership id maps to
             stream = uuid.UUID(pid.split(":", 1)[1])
             report = verify_stream(
-                pid, by_stream[stream], [], [], ledger.catalogue, ledger.decode_state, stream
+                pid, by_stream[stream], [], [], ledger.catalogue, ledger.transcoder, stream
             )
             report.problems.insert(
                 0, Problem("stream", f"stream {stream} belongs to no partnership id", 1)
@@ -399,7 +413,7 @@ def verify_ledger(
                 heads_of.get(pid, []),
                 [c for c in checkpoints if c.partnership == pid],
                 ledger.catalogue,
-                ledger.decode_state,
+                ledger.transcoder,
                 stream_id(pid),
             )
         reports.append(report)

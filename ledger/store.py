@@ -400,9 +400,10 @@ class Ledger:
             rows = query.order_by(record.originator_id, record.originator_version).all()
         return [StoredRow(_as_uuid(r[0]), int(r[1]), r[2], bytes(r[3])) for r in rows]
 
-    def decode_state(self, state: bytes) -> Any:
-        """The stored state of an event row as the transcoder wrote it."""
-        return self._app.mapper.transcoder.decode(state)
+    @property
+    def transcoder(self) -> Any:
+        """Encodes and decodes the stored state of event rows (for verify)."""
+        return self._app.mapper.transcoder
 
     def choose(self, partnership: str | None) -> str:
         """The partnership a command means: the one given, or the only one in the ledger."""

@@ -404,3 +404,18 @@ def test_opening_a_ledger_puts_dropped_or_disabled_triggers_back(ledger_url, int
         intruder.engine.begin() as conn,
     ):
         conn.exec_driver_sql("DELETE FROM pledger_tree_heads")
+
+
+def test_a_field_slipped_into_the_stored_state_is_caught(ledger_url, intruder) -> None:  # type: ignore[no-untyped-def]
+    state = decode(intruder.row(3)[4])
+    state["approved"] = True
+    intruder.set_state(3, encode(state))
+    found = problems(ledger_url)
+    assert (found[0].kind, found[0].seq) == ("decode", 3)
+
+
+def test_reformatted_bytes_with_the_same_meaning_are_caught(ledger_url, intruder) -> None:  # type: ignore[no-untyped-def]
+    state = bytes(intruder.row(4)[4])
+    intruder.set_state(4, json.dumps(json.loads(state), indent=1).encode())
+    found = problems(ledger_url)
+    assert [(p.kind, p.seq) for p in found] == [("bytes", 4)]
