@@ -419,3 +419,17 @@ def test_reformatted_bytes_with_the_same_meaning_are_caught(ledger_url, intruder
     intruder.set_state(4, json.dumps(json.loads(state), indent=1).encode())
     found = problems(ledger_url)
     assert [(p.kind, p.seq) for p in found] == [("bytes", 4)]
+
+
+def test_events_of_a_plugin_that_is_not_installed_still_verify(tmp_path: Path) -> None:
+    from ledger.catalogue import Catalogue, EventType, Field
+
+    url = f"sqlite:///{tmp_path / 'plugin.db'}"
+    extra = EventType("SiteVisited", (Field("site", "text"),))
+    with Ledger(url, catalogue=Catalogue([extra])) as ledger:
+        ledger.import_jsonl(jsonl(*founding(), line("SiteVisited", {"site": "Studio 3"})))
+    with Ledger(url) as ledger:  # the plugin is gone
+        (report,) = verify_ledger(ledger, [PID])
+        assert report.intact, report.problems
+        assert ledger.stream(PID)[-1].type == "SiteVisited"
+        assert '"type":"SiteVisited"' in "".join(ledger.export_lines())
