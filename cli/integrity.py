@@ -30,8 +30,10 @@ def _read_checkpoints(values: tuple[str, ...]) -> list[Checkpoint]:
         try:
             lines.extend(Path(value).read_text(encoding="utf-8").splitlines())
         except OSError as exc:
-            raise InvalidInput(f"--checkpoint {value!r} is neither a checkpoint nor a readable "
-                               f"file ({exc.strerror})") from None  # fmt: skip
+            raise InvalidInput(
+                f"--checkpoint {value!r} is neither a checkpoint nor a readable "
+                f"file ({exc.strerror})"
+            ) from None
     return parse_checkpoints(lines)
 
 
@@ -82,10 +84,14 @@ def checkpoint(ctx: click.Context, partnership: str | None, all_: bool, fmt: str
         raise NotIntact(f"no checkpoint: {names} does not verify (run `pledger verify`)")
     if fmt == "json":
         rows = [
-            {"partnership": r.partnership, "size": r.size, "root": r.root,
-             "checkpoint": str(r.checkpoint)}
+            {
+                "partnership": r.partnership,
+                "size": r.size,
+                "root": r.root,
+                "checkpoint": str(r.checkpoint),
+            }
             for r in reports
-        ]  # fmt: skip
+        ]
         click.echo(json.dumps(rows, indent=2))
         return
     for report in reports:
@@ -121,8 +127,9 @@ def verify(
     else:
         for report in reports:
             if report.intact:
-                click.echo(f"{report.partnership}: intact ({report.size} events, "
-                           f"root {report.root})")  # fmt: skip
+                click.echo(
+                    f"{report.partnership}: intact ({report.size} events, root {report.root})"
+                )
                 continue
             click.echo(f"{report.partnership}: NOT INTACT ({report.size} events stored)")
             for problem in report.problems:
@@ -132,8 +139,10 @@ def verify(
                 click.echo(f"  {where}: {problem.message}")
         bad = sum(not r.intact for r in reports)
         total = len(reports)
-        click.echo(f"{total} partnership{'s' * (total != 1)} verified: "
-                   + ("all intact" if intact else f"{bad} not intact"))  # fmt: skip
+        click.echo(
+            f"{total} partnership{'s' * (total != 1)} verified: "
+            + ("all intact" if intact else f"{bad} not intact")
+        )
     ctx.exit(0 if intact else 1)
 
 
@@ -154,10 +163,19 @@ def prove(ctx: click.Context, seq: int, partnership: str | None, size: int | Non
 
 @click.command(name="verify-proof")
 @click.argument("proof_file", metavar="PROOF.json")
-@click.option("--checkpoint", "checkpoint_text", required=True, metavar="C",
-              help="The checkpoint (or a file holding it) the proof must lead to.")  # fmt: skip
-@click.option("--event", "event_file", metavar="FILE",
-              help="Also check that this exported JSON line is the proven event.")  # fmt: skip
+@click.option(
+    "--checkpoint",
+    "checkpoint_text",
+    required=True,
+    metavar="C",
+    help="The checkpoint (or a file holding it) the proof must lead to.",
+)
+@click.option(
+    "--event",
+    "event_file",
+    metavar="FILE",
+    help="Also check that this exported JSON line is the proven event.",
+)
 @click.pass_context
 def verify_proof(
     ctx: click.Context, proof_file: str, checkpoint_text: str, event_file: str | None
@@ -181,8 +199,10 @@ def verify_proof(
         for failure in failures:
             click.echo(f"invalid: {failure}")
         ctx.exit(1)
-    click.echo(f"valid: seq {proof['seq']} of {proof['partnership']} is in the tree of "
-               f"{proof['tree_size']} events with root {proof['root']}")  # fmt: skip
+    click.echo(
+        f"valid: seq {proof['seq']} of {proof['partnership']} is in the tree of "
+        f"{proof['tree_size']} events with root {proof['root']}"
+    )
 
 
 COMMANDS = [checkpoint, verify, prove, verify_proof]
