@@ -2,20 +2,50 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import click
 
 if TYPE_CHECKING:
+    import pluggy
+    from rich.console import Console
+
+    from ledger.catalogue import Catalogue
+    from ledger.config import Config
     from ledger.store import Ledger
 
 
 def open_ledger(ctx: click.Context, *, create: bool) -> Ledger:
-    """The ledger of ``--db``; read commands pass ``create=False`` so a typo creates nothing."""
+    """The ledger of ``--db``; read commands pass ``create=False`` so a typo creates nothing.
+    Its catalogue includes the event types of the loaded plugins."""
     from ledger.store import Ledger
 
     db = ctx.find_root().obj["db"] if ctx.find_root().obj else None
-    return Ledger(db, create=create)
+    return Ledger(db, create=create, catalogue=catalogue(ctx))
+
+
+def settings(ctx: click.Context) -> tuple[Config, pluggy.PluginManager]:
+    """The config file and the plugin manager (``-p`` plugins, then the config's), loaded once
+    per command."""
+    from ledger.config import load_config
+    from ledger.manager import get_plugin_manager
+
+    obj = ctx.find_root().obj
+    if obj is None:
+        obj = ctx.find_root().obj = {"db": None, "plugins": ()}
+    if "pm" not in obj:
+        config = load_config()
+        obj["config"] = config
+        obj["pm"] = get_plugin_manager([*obj.get("plugins", ()), *config.plugins])
+    return obj["config"], obj["pm"]
+
+
+def catalogue(ctx: click.Context) -> Catalogue:
+    """The event catalogue: the core's types and every loaded plugin's."""
+    from ledger.manager import plugin_catalogue
+
+    return plugin_catalogue(settings(ctx)[1])
 
 
 partnership_option = click.option(
@@ -32,3 +62,29 @@ def format_option(*choices: str) -> Any:
         show_default=True,
         help="Output format.",
     )
+
+
+as_of_option = click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    help="Business date: only facts that occurred on or before it (default today).",
+)
+known_at_option = click.option(
+    "--known-at",
+    "known_at",
+    metavar="TIME",
+    help="Recording time: only facts recorded by then; a bare date means the end of that day "
+    "(default now).",
+)
+
+
+def console_for_tables() -> Console:
+    """A console for the tables: the terminal's width, or 120 columns when writing to a pipe
+    or file (rich's 80 folds the tables into unreadable slivers)."""
+    from rich.console import Console
+
+    console = Console(soft_wrap=False, highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = 120
+    return console

@@ -12,13 +12,23 @@ from ledger.errors import LedgerError
 
 
 class PledgerGroup(click.Group):
-    """Turns every ``LedgerError`` into one line on stderr and exit code 2."""
+    """Turns every error, the ledger's and click's usage errors alike, into one line on stderr
+    (exit code 2, or 1 for a history that does not verify)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            fail(exc.format_message())
+            raise  # pragma: no cover - fail() exits
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except LedgerError as exc:
             fail(str(exc), getattr(exc, "exit_code", 2))
+        except click.UsageError as exc:
+            fail(exc.format_message())
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:
@@ -44,17 +54,25 @@ def fail(message: str, code: int = 2) -> None:
     metavar="URL",
     help="Database URL or SQLite path [env PLEDGER_DB; default sqlite:///pledger.db].",
 )
+@click.option(
+    "-p",
+    "--plugin",
+    "plugins",
+    multiple=True,
+    metavar="MODULE_OR_FILE",
+    help="Load a rule plugin: a module name or a .py file (repeatable).",
+)
 @click.version_option(package_name="pledger", prog_name="pledger")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None) -> None:
+def cli(ctx: click.Context, db: str | None, plugins: tuple[str, ...]) -> None:
     """Pledger: a tamper-evident ledger of partnership commitments, decisions and reviews."""
-    ctx.obj = {"db": db}
+    ctx.obj = {"db": db, "plugins": plugins}
 
 
 def _register() -> None:
-    from ledger.cli import integrity, read, record, transfer
+    from ledger.cli import audit, integrity, read, record, show, transfer
 
-    for module in (read, record, transfer, integrity):
+    for module in (read, record, show, transfer, integrity, audit):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,4 +1,4 @@
-"""Commands that read: init, log, events."""
+"""Commands that read: init, demo, log, events."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ledger.cli.common import format_option, open_ledger, partnership_option
+from ledger.cli.common import (
+    as_of_option,
+    catalogue,
+    console_for_tables,
+    format_option,
+    known_at_option,
+    open_ledger,
+    partnership_option,
+    settings,
+)
 
 if TYPE_CHECKING:
     from ledger.events import Envelope
@@ -30,6 +39,8 @@ def init(ctx: click.Context) -> None:
 @click.option("--partner", metavar="ID", help="Only events recorded by or naming this partner.")
 @click.option("--since", metavar="DATE", help="Only events that occurred on or after DATE.")
 @click.option("--until", metavar="DATE", help="Only events that occurred on or before DATE.")
+@as_of_option
+@known_at_option
 @format_option("text", "json")
 @click.pass_context
 def log(
@@ -39,17 +50,26 @@ def log(
     partner: str | None,
     since: str | None,
     until: str | None,
+    as_of: str | None,
+    known_at: str | None,
     fmt: str,
 ) -> None:
-    """List recorded events, in stream order."""
+    """List recorded events, in stream order (all of them, unless --as-of or --known-at
+    narrow them to the events a view as of that date, as known at that time, holds)."""
     from ledger.events import EventFilter
+    from ledger.view import Window
 
     event_filter = EventFilter.build(types=types, partner=partner, since=since, until=until)
+    window = Window.parse(as_of, known_at) if as_of or known_at else None
     with open_ledger(ctx, create=False) as ledger:
         pid = partnership
         if pid is not None:
             ledger.choose(pid)
-        events = [e for e in ledger.events(pid) if event_filter.matches(e, ledger.catalogue)]
+        events = [
+            e
+            for e in ledger.events(pid)
+            if event_filter.matches(e, ledger.catalogue) and (window is None or window.contains(e))
+        ]
     if fmt == "json":
         click.echo(json.dumps([e.as_dict() for e in events], ensure_ascii=False, indent=2))
         return
@@ -58,7 +78,6 @@ def log(
 
 def print_events(events: list[Envelope]) -> None:
     """The events as a table, one row each, with a count."""
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(box=None, header_style="bold")
@@ -67,7 +86,7 @@ def print_events(events: list[Envelope]) -> None:
     for e in events:
         summary = ", ".join(f"{k}={v}" for k, v in e.data.items())
         table.add_row(e.partnership, str(e.seq), e.occurred_on, e.type, e.actor, summary)
-    console = Console(soft_wrap=False)
+    console = console_for_tables()
     console.print(table)
     console.print(f"{len(events)} event{'s' * (len(events) != 1)}")
 
@@ -75,8 +94,13 @@ def print_events(events: list[Envelope]) -> None:
 @click.command()
 @click.pass_context
 def demo(ctx: click.Context) -> None:
-    """Record the example partnership Music Chain (once), then list its events."""
-    from ledger.demo import DEMO_PARTNERSHIP, record_demo
+    """Record the example partnership Music Chain (once), show it as of a few dates, and
+    audit it (the audit is shown, not enforced: the demo exits 0)."""
+    from ledger.audit import run_audit
+    from ledger.cli.audit import render_text
+    from ledger.cli.show import render_view
+    from ledger.demo import DEMO_PARTNERSHIP, SNAPSHOTS, record_demo
+    from ledger.view import load_view
 
     with open_ledger(ctx, create=True) as ledger:
         written = record_demo(ledger)
@@ -86,16 +110,36 @@ def demo(ctx: click.Context) -> None:
             click.echo(
                 f"recorded {len(written.events)} events of {DEMO_PARTNERSHIP} in {ledger.url}"
             )
-        print_events(ledger.stream(DEMO_PARTNERSHIP))
+        views = [
+            (shot, load_view(ledger, DEMO_PARTNERSHIP, as_of=shot.as_of, known_at=shot.known_at))
+            for shot in SNAPSHOTS
+        ]
+        config, pm = settings(ctx)
+        report = run_audit(ledger, [DEMO_PARTNERSHIP], config=config, pm=pm)
+    console = console_for_tables()
+    for shot, view in views:
+        console.print()
+        console.rule(f"[bold]{shot.label}[/bold]")
+        console.print(shot.note)
+        render_view(view, console)
+    console.print()
+    console.rule("[bold]Audit, as of today[/bold]")
+    render_text(report, None)
+    console.print()
+    console.print(
+        f"Replay it yourself: pledger show -P {DEMO_PARTNERSHIP} --as-of 2026-06-30 "
+        "--known-at 2026-07-20; "
+        f"pledger diff -P {DEMO_PARTNERSHIP} --from 2026-03-08 --to 2026-06-30; "
+        f"pledger log -P {DEMO_PARTNERSHIP} --known-at 2026-07-01"
+    )
 
 
 @click.command()
 @format_option("text", "json")
-def events(fmt: str) -> None:
+@click.pass_context
+def events(ctx: click.Context, fmt: str) -> None:
     """List the event catalogue: every type, its fields and the seed's instruction."""
-    from ledger.catalogue import Catalogue
-
-    catalogue = list(Catalogue())
+    types = list(catalogue(ctx))
     if fmt == "json":
         out = [
             {
@@ -109,7 +153,7 @@ def events(fmt: str) -> None:
                     for f in t.fields
                 ],
             }
-            for t in catalogue
+            for t in types
         ]
         click.echo(json.dumps(out, indent=2))
         return
@@ -119,7 +163,7 @@ def events(fmt: str) -> None:
     console = Console()
     phase = None
     table: Table | None = None
-    for t in catalogue:
+    for t in types:
         if t.phase != phase:
             if table is not None:
                 console.print(table)

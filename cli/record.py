@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from ledger.catalogue import CORE_TYPES, EventType
-from ledger.cli.common import open_ledger, partnership_option
+from ledger.cli.common import catalogue, open_ledger, partnership_option
 from ledger.errors import InvalidEvent, InvalidInput
 from ledger.events import Draft, loads
 
@@ -50,7 +50,7 @@ def parse_assignments(etype: EventType, items: tuple[str, ...]) -> dict[str, Any
     return data
 
 
-def _record(
+def record_event(
     ctx: click.Context,
     etype_name: str,
     partnership: str | None,
@@ -98,9 +98,7 @@ def record(
 
     Fields are FIELD=VALUE (lists as a;b;c) or FIELD:=JSON, or all at once with --data.
     """
-    from ledger.catalogue import Catalogue
-
-    etype = Catalogue().get(event_type)
+    etype = catalogue(ctx).get(event_type)
     if etype is None:
         raise InvalidEvent(
             event_type, "type", event_type, "unknown event type (see `pledger events`)"
@@ -114,7 +112,7 @@ def record(
             raise InvalidEvent(event_type, "data", data_json, str(exc)) from None
     else:
         data = parse_assignments(etype, fields)
-    _record(ctx, event_type, partnership, actor, occurred_on, data)
+    record_event(ctx, event_type, partnership, actor, occurred_on, data)
 
 
 def short_command(
@@ -139,7 +137,7 @@ def short_command(
             raw = options.get(fld.name)
             if raw is not None:
                 data[fld.name] = etype.parse_text_value(fld.name, raw)
-        _record(ctx, event_type, partnership, actor, occurred_on, data)
+        record_event(ctx, event_type, partnership, actor, occurred_on, data)
 
     command = click.pass_context(callback)
     for fld in reversed(others):

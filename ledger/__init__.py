@@ -20,21 +20,31 @@ from ledger.errors import (
 if TYPE_CHECKING:
     from ledger.catalogue import Catalogue, EventType, Field
     from ledger.events import Draft, Envelope
+    from ledger.hookspecs import hookimpl
+    from ledger.rules import Context, Finding, Rule, rule
     from ledger.store import Ledger
+    from ledger.view import PartnershipView, ViewBuilder
 
 __all__ = [
     "Catalogue",
     "ConflictError",
+    "Context",
     "Draft",
     "Envelope",
     "EventType",
     "Field",
+    "Finding",
     "InvalidEvent",
     "InvalidInput",
     "Ledger",
     "LedgerError",
     "NoLedger",
+    "PartnershipView",
+    "Rule",
     "UnknownPartnership",
+    "ViewBuilder",
+    "hookimpl",
+    "rule",
 ]
 
 _LAZY = {
@@ -44,6 +54,13 @@ _LAZY = {
     "Draft": "ledger.events",
     "Envelope": "ledger.events",
     "Ledger": "ledger.store",
+    "PartnershipView": "ledger.view",
+    "ViewBuilder": "ledger.view",
+    "hookimpl": "ledger.hookspecs",
+    "rule": "ledger.rules",
+    "Rule": "ledger.rules",
+    "Finding": "ledger.rules",
+    "Context": "ledger.rules",
 }
 
 

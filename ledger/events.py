@@ -122,7 +122,10 @@ class Envelope:
 class Draft:
     """An event as given by a user or a file, before the ledger places it in a stream.
 
-    ``seq``, ``id``, ``recorded_at`` and ``hash`` are set only for restore lines.
+    ``seq``, ``id`` and ``hash`` are set only for restore lines. ``recorded_at`` is set for
+    restore lines, and by code that records new facts with a clock of its own (the demo's
+    recording sessions); import never sets it on a new fact. Validation still applies: never
+    earlier than the stream's last recording time, never a day before the fact occurred.
     """
 
     partnership: str

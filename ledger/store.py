@@ -400,6 +400,15 @@ class Ledger:
             rows = query.order_by(record.originator_id, record.originator_version).all()
         return [StoredRow(_as_uuid(r[0]), int(r[1]), r[2], bytes(r[3])) for r in rows]
 
+    def has_partnership(self, partnership: str) -> bool:
+        """Whether the partnership has any event stored (cheap: one indexed row)."""
+        record = self._app.recorder.events_record_cls  # type: ignore[attr-defined]
+        with self._datastore.transaction(commit=False) as session:
+            query = session.query(record.originator_version).filter(
+                record.originator_id == stream_id(partnership)
+            )
+            return query.first() is not None
+
     @property
     def transcoder(self) -> Any:
         """Encodes and decodes the stored state of event rows (for verify)."""
@@ -408,6 +417,8 @@ class Ledger:
     def choose(self, partnership: str | None) -> str:
         """The partnership a command means: the one given, or the only one in the ledger."""
         if partnership:
+            if not self.has_partnership(partnership):
+                raise UnknownPartnership(f"no partnership {partnership!r} in this ledger")
             return partnership
         ids = self.partnerships()
         if len(ids) == 1:

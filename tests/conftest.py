@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import reset_postgres
+
 POSTGRES_URL = os.environ.get("PLEDGER_TEST_POSTGRES_URL")
 NO_POSTGRES = "PLEDGER_TEST_POSTGRES_URL is not set (.ci/run sets it); PostgreSQL tests skip"
 
@@ -34,16 +36,6 @@ def postgres_database() -> Iterator[str]:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
-
-
-def reset_postgres(url: str) -> None:
-    """Drop Pledger's tables so each test starts from an empty PostgreSQL database."""
-    import sqlalchemy
-
-    engine = sqlalchemy.create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS pledger_events, pledger_tree_heads CASCADE")
-    engine.dispose()
 
 
 @pytest.fixture(autouse=True)

@@ -82,3 +82,13 @@ def record_commitments(url: str, partnership: str, partner: str, count: int) -> 
                 )
             )
     return count
+
+
+def reset_postgres(url: str) -> None:
+    """Drop Pledger's tables so a test starts from an empty PostgreSQL database."""
+    import sqlalchemy
+
+    engine = sqlalchemy.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS pledger_events, pledger_tree_heads CASCADE")
+    engine.dispose()

@@ -327,11 +327,11 @@ def test_init_is_idempotent_and_read_commands_need_a_ledger(tmp_path: Path) -> N
 
 
 def test_demo_records_once(run) -> None:  # type: ignore[no-untyped-def]
-    first = ok(run("demo", env={"PLEDGER_NOW": "2026-11-01T09:00:00Z"}))
-    assert "recorded 35 events of music-chain" in first
-    again = ok(run("demo", env={"PLEDGER_NOW": "2026-11-02T09:00:00Z"}))
+    first = ok(run("demo", env={"PLEDGER_NOW": "2026-12-01T09:00:00Z"}))
+    assert "recorded 123 events of music-chain" in first
+    again = ok(run("demo", env={"PLEDGER_NOW": "2026-12-02T09:00:00Z"}))
     assert "already in" in again
-    assert len(events(run)) == 35
+    assert len(events(run)) == 123
 
 
 def test_pledger_db_environment_variable(tmp_path: Path) -> None:

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -30,10 +29,8 @@ from ledger.cli.main import cli
 from ledger.errors import LedgerError
 from ledger.store import Ledger, Written
 
-from helpers import PID, founding, jsonl, line
+from helpers import PID, founding, jsonl, line, reset_postgres
 
-POSTGRES_URL = os.environ.get("PLEDGER_TEST_POSTGRES_URL")
-NO_POSTGRES = "PLEDGER_TEST_POSTGRES_URL is not set (.ci/run sets it); PostgreSQL tests skip"
 NOW = "2026-06-01T12:00:00.000000Z"  # the autouse fixed clock, as export writes it
 TODAY = "2026-06-01"
 LATER = "2026-06-01T12:34:56.789012Z"
@@ -86,13 +83,6 @@ def restore_line(**envelope: Any) -> dict[str, Any]:
 
 
 # -- small helpers ---------------------------------------------------------------------------
-
-
-def reset_postgres(url: str) -> None:
-    engine = sqlalchemy.create_engine(url)
-    with engine.begin() as conn:
-        conn.exec_driver_sql("DROP TABLE IF EXISTS pledger_events CASCADE")
-    engine.dispose()
 
 
 def empty_like(url: str, folder: Path, name: str) -> str:
@@ -227,12 +217,11 @@ def build_sample(url: str) -> None:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    if not POSTGRES_URL:
-        pytest.skip(NO_POSTGRES)
-    reset_postgres(POSTGRES_URL)
-    yield POSTGRES_URL
-    reset_postgres(POSTGRES_URL)
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    url: str = request.getfixturevalue("postgres_database")  # skips without PostgreSQL
+    reset_postgres(url)
+    yield url
+    reset_postgres(url)
 
 
 @pytest.fixture
@@ -1310,18 +1299,18 @@ def test_export_import_export_is_the_identity(generated: Generated) -> None:
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(not POSTGRES_URL, reason=NO_POSTGRES)
 @settings(max_examples=5, **PROPERTY_SETTINGS)
 @given(generated=valid_streams())
-def test_export_import_export_is_the_identity_on_postgresql(generated: Generated) -> None:
-    assert POSTGRES_URL is not None
+def test_export_import_export_is_the_identity_on_postgresql(
+    postgres_database: str, generated: Generated
+) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        reset_postgres(POSTGRES_URL)
+        reset_postgres(postgres_database)
         try:
             sqlite_copy = f"sqlite:///{Path(folder) / 'copy.db'}"
-            first = roundtrip(generated, POSTGRES_URL, lambda: sqlite_copy)
-            reset_postgres(POSTGRES_URL)
-            import_bytes(POSTGRES_URL, export_bytes(sqlite_copy))
-            assert export_bytes(POSTGRES_URL) == first
+            first = roundtrip(generated, postgres_database, lambda: sqlite_copy)
+            reset_postgres(postgres_database)
+            import_bytes(postgres_database, export_bytes(sqlite_copy))
+            assert export_bytes(postgres_database) == first
         finally:
-            reset_postgres(POSTGRES_URL)
+            reset_postgres(postgres_database)

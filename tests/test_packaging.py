@@ -35,7 +35,8 @@ def test_wheel_installs_only_the_ledger_package(wheel: Path) -> None:
         "ledger/store.py",
         "ledger/cli/main.py",
         "ledger/plugins/__init__.py",
-        "ledger/data/music-chain.jsonl",
+        "ledger/view.py",
+        "ledger/demo.py",
         "ledger/py.typed",
     ):
         assert expected in names
@@ -63,7 +64,7 @@ def test_installed_wheel_runs_the_cli(wheel: Path, tmp_path: Path) -> None:
         check=True,
         capture_output=True,
     )
-    env = {**os.environ, "PYTHONPATH": str(target), "PLEDGER_NOW": "2026-11-01T00:00:00Z"}
+    env = {**os.environ, "PYTHONPATH": str(target), "PLEDGER_NOW": "2026-12-01T00:00:00Z"}
     db = tmp_path / "demo.db"
     code = "import sys, ledger.cli.main as m; sys.argv = ['pledger', *sys.argv[1:]]; m.main()"
     result = subprocess.run(
@@ -75,7 +76,7 @@ def test_installed_wheel_runs_the_cli(wheel: Path, tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "recorded 35 events of music-chain" in result.stdout
+    assert "recorded 123 events of music-chain" in result.stdout
     probe = subprocess.run(
         [sys.executable, "-c", "import ledger; print(ledger.__file__)"],
         cwd=tmp_path,

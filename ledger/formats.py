@@ -1,0 +1,232 @@
+"""Audit report formats: ``json``, ``markdown``, ``sarif`` and ``junit`` (the ``text`` form is
+the CLI's, drawn with rich). Each renderer is ``(report, stream) -> None``, the same shape a
+plugin's ``pledger_output_formats`` hook returns."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from typing import IO, TYPE_CHECKING, Any
+
+from ledger.rules import SEVERITIES
+
+if TYPE_CHECKING:
+    from ledger.audit import AuditReport
+
+Renderer = Callable[["AuditReport", IO[str]], None]
+SARIF_LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+PRINCIPLE_ORDER = (
+    "equity",
+    "transparency",
+    "follow-through",
+    "governance",
+    "mutual-benefit",
+    "engine",
+)
+
+
+def render_json(report: AuditReport, stream: IO[str]) -> None:
+    stream.write(json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n")
+
+
+def _md(text: str) -> str:
+    """Text for a Markdown table cell: no pipes or newlines break the table."""
+    return " ".join(str(text).split()).replace("|", "\\|").replace("<", "&lt;")
+
+
+def render_markdown(report: AuditReport, stream: IO[str]) -> None:
+    summary = report.summary
+    out = [
+        "# Pledger audit",
+        "",
+        f"As of **{report.as_of}**, as known at {report.known_at.isoformat()}.",
+        "",
+        "| partnership | events | checkpoint |",
+        "|---|---|---|",
+        *(f"| {p.id} | {p.events} | `{p.checkpoint}` |" for p in report.partnerships),
+        "",
+        f"**{_count(summary['error'], 'error')}, {_count(summary['warning'], 'warning')}, "
+        f"{summary['info']} info, {summary['waived']} waived.**",
+    ]
+    for principle in _principles(report):
+        found = [f for f in report.findings if f.principle == principle and not f.waived]
+        if not found:
+            continue
+        out += [
+            "",
+            f"## {principle.capitalize()}",
+            "",
+            "| severity | rule | partnership | subject | partner | message | evidence |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        out += [
+            f"| {f.severity} | {f.rule} {f.name} | {f.partnership} | {_md(f.subject)} | "
+            f"{_md(f.partner or '')} | {_md(f.message)} | {', '.join(map(str, f.evidence))} |"
+            for f in found
+        ]
+    waived = [f for f in report.findings if f.waived]
+    if waived:
+        out += [
+            "",
+            "## Waived",
+            "",
+            "| rule | partnership | subject | partner | message |",
+            "|---|---|---|---|---|",
+        ]
+        out += [
+            f"| {f.rule} | {f.partnership} | {_md(f.subject)} | {_md(f.partner or '')} | "
+            f"{_md(f.message)} |"
+            for f in waived
+        ]
+    stream.write("\n".join(out) + "\n")
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
+
+
+def _principles(report: AuditReport) -> list[str]:
+    present = {f.principle for f in report.findings}
+    return [p for p in PRINCIPLE_ORDER if p in present] + sorted(present - set(PRINCIPLE_ORDER))
+
+
+def render_sarif(report: AuditReport, stream: IO[str]) -> None:
+    """SARIF 2.1.0: one run; rules as reportingDescriptors; waived findings as suppressed."""
+    from ledger.manager import pledger_version
+
+    version = pledger_version()
+    rule_ids = sorted(report.rules)
+    index = {rid: i for i, rid in enumerate(rule_ids)}
+    rules = []
+    for rid in rule_ids:
+        rule = report.rules[rid]
+        descriptor: dict[str, Any] = {
+            "id": rid,
+            "name": rule.name,
+            "shortDescription": {"text": rule.summary},
+            "defaultConfiguration": {"level": SARIF_LEVELS[rule.severity]},
+            "properties": {"principle": rule.principle, "plugin": rule.plugin or "engine"},
+        }
+        if rule.description:
+            descriptor["fullDescription"] = {"text": rule.description}
+        rules.append(descriptor)
+    results = []
+    for f in report.findings:
+        result: dict[str, Any] = {
+            "ruleId": f.rule,
+            "ruleIndex": index[f.rule],
+            "level": SARIF_LEVELS[f.severity],
+            "message": {"text": f.message},
+            "locations": [
+                {
+                    "logicalLocations": [
+                        {
+                            "name": f.subject,
+                            "fullyQualifiedName": f"{f.partnership}/{f.subject}",
+                            "kind": "object",
+                        }
+                    ]
+                }
+            ],
+            "partialFingerprints": {
+                "pledger/v1": f"{f.partnership}/{f.rule}/{f.subject}/{f.partner or ''}"
+            },
+            "properties": {
+                "partnership": f.partnership,
+                "partner": f.partner,
+                "principle": f.principle,
+                "evidence": list(f.evidence),
+            },
+        }
+        if f.waived:
+            result["suppressions"] = [
+                {
+                    "kind": "external",
+                    "status": "accepted",
+                    "justification": "waived by a FindingWaived event recorded in the ledger",
+                }
+            ]
+        results.append(result)
+    sarif = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "pledger",
+                        "version": version,
+                        "informationUri": "https://pypi.org/project/pledger/",
+                        "rules": rules,
+                    }
+                },
+                "invocations": [{"executionSuccessful": not report.crashed}],
+                "results": results,
+                "properties": {
+                    "as_of": report.as_of.isoformat(),
+                    "known_at": report.known_at.isoformat(),
+                    "config_sha256": report.config_sha256,
+                    "partnerships": [
+                        {"id": p.id, "events": p.events, "checkpoint": p.checkpoint}
+                        for p in report.partnerships
+                    ],
+                },
+            }
+        ],
+    }
+    stream.write(json.dumps(sarif, indent=2, ensure_ascii=False) + "\n")
+
+
+def render_junit(report: AuditReport, stream: IO[str]) -> None:
+    """JUnit XML: a suite per partnership, a test case per rule; a rule fails there when it
+    has an unwaived finding at or above ``fail-on``."""
+    bar = SEVERITIES.index(report.fail_on) if report.fail_on in SEVERITIES else len(SEVERITIES)
+    suites = ET.Element("testsuites", name="pledger audit")
+    total = failed = 0
+    for partnership in report.partnerships:
+        suite = ET.SubElement(suites, "testsuite", name=partnership.id)
+        cases = failures = 0
+        for rid in sorted(report.rules):
+            rule = report.rules[rid]
+            found = [
+                f for f in report.findings if f.partnership == partnership.id and f.rule == rid
+            ]
+            case = ET.SubElement(
+                suite, "testcase", classname=partnership.id, name=f"{rid} {rule.name}"
+            )
+            cases += 1
+            failing = [f for f in found if not f.waived and SEVERITIES.index(f.severity) >= bar]
+            if failing:
+                failures += 1
+                failure = ET.SubElement(
+                    case, "failure", type=failing[0].severity, message=failing[0].message
+                )
+                failure.text = "\n".join(_junit_line(f) for f in failing)
+            rest = [f for f in found if f not in failing]
+            if rest:
+                ET.SubElement(case, "system-out").text = "\n".join(_junit_line(f) for f in rest)
+        suite.set("tests", str(cases))
+        suite.set("failures", str(failures))
+        total, failed = total + cases, failed + failures
+    suites.set("tests", str(total))
+    suites.set("failures", str(failed))
+    ET.indent(suites)
+    stream.write(ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n")
+
+
+def _junit_line(f: Any) -> str:
+    waived = " (waived)" if f.waived else ""
+    partner = f" [{f.partner}]" if f.partner else ""
+    return (
+        f"{f.severity}{waived}: {f.subject}{partner}: {f.message} (evidence: "
+        f"{', '.join(map(str, f.evidence))})"
+    )
+
+
+BUILTIN_FORMATS: dict[str, Renderer] = {
+    "json": render_json,
+    "markdown": render_markdown,
+    "sarif": render_sarif,
+    "junit": render_junit,
+}
