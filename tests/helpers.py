@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 PID = "music-chain"
@@ -92,3 +93,19 @@ def reset_postgres(url: str) -> None:
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE IF EXISTS pledger_events, pledger_tree_heads CASCADE")
     engine.dispose()
+
+
+def shared_vector(name: str) -> Path:
+    """A reference file of ``../shared/vectors`` (beside the repository). Without it a local run
+    skips the test, saying so; under CI (``CI`` set) its absence is a failure, never a skip."""
+    import os
+
+    import pytest
+
+    path = Path(__file__).resolve().parents[2] / "shared" / "vectors" / name
+    if not path.is_file():
+        message = f"no reference file at {path} (../shared/vectors beside the repository)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path

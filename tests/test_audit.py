@@ -26,10 +26,9 @@ from ledger.cli.main import cli
 from ledger.rules import Finding, Rule
 from ledger.testing import LedgerBuilder, PartnershipBuilder
 
+from helpers import shared_vector
+
 AS_OF = "2026-06-01"  # the date of PLEDGER_NOW, so the default audit date
-SARIF_SCHEMA = (
-    Path(__file__).resolve().parents[2] / "shared" / "vectors" / "sarif-schema-2.1.0.json"
-)
 REPORT_KEYS = {
     "version",
     "as_of",
@@ -1361,9 +1360,7 @@ def test_sarif_validates_with_rule_metadata_and_suppressions(
     pledger: Invoke, waived_river: PartnershipBuilder
 ) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    if not SARIF_SCHEMA.is_file():
-        pytest.skip(f"the SARIF schema is not at {SARIF_SCHEMA}")
-    schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+    schema = json.loads(shared_vector("sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
     result = pledger("audit", "--format", "sarif")
     assert result.exit_code == 1
     sarif = json.loads(result.stdout)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -12,18 +11,12 @@ from hypothesis import strategies as st
 
 from ledger import merkle
 
-VECTORS_PATH = Path(__file__).resolve().parents[2] / "shared" / "vectors" / "rfc6962.json"
-if not VECTORS_PATH.exists():  # a checkout beside shared/ under another name
-    VECTORS_PATH = (
-        Path(__file__).resolve().parents[1].parent / "shared" / "vectors" / "rfc6962.json"
-    )
+from helpers import shared_vector
 
 
 @pytest.fixture(scope="module")
 def vectors() -> dict:  # type: ignore[type-arg]
-    if not VECTORS_PATH.exists():
-        pytest.skip(f"no reference vectors at {VECTORS_PATH} (../shared/vectors)")
-    return json.loads(VECTORS_PATH.read_text())
+    return json.loads(shared_vector("rfc6962.json").read_text())
 
 
 def _leaves(vectors: dict) -> list[bytes]:  # type: ignore[type-arg]
