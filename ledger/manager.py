@@ -24,7 +24,13 @@ from ledger.errors import LedgerError, show
 from ledger.rules import Rule
 
 #: The built-in plugins, named as strings so that importing the core imports no rule.
-BUILTIN_PLUGINS = ("ledger.plugins.transparency", "ledger.plugins.follow_through")
+BUILTIN_PLUGINS = (
+    "ledger.plugins.equity",
+    "ledger.plugins.transparency",
+    "ledger.plugins.follow_through",
+    "ledger.plugins.governance",
+    "ledger.plugins.mutual_benefit",
+)
 #: Ids the engine itself reports under (RULES.md, Engine findings).
 ENGINE_RULES = ("PL001", "PL002")
 
