@@ -419,8 +419,13 @@ class PartnershipState:
             self._check_agreement_subject(event, int(ident))
         else:
             self._check_ref(event.type, "subject", kind, ident, day)
+        concerned = {data.get("partner")}
+        if kind == "partner":
+            concerned.add(ident)
+        elif kind == "commitment":
+            concerned.add(self.commitments[ident].owner)
         for approver in data["approved_by"]:
-            if approver == data.get("partner"):
+            if approver in concerned:
                 raise InvalidEvent(
                     event.type,
                     "approved_by",

@@ -31,6 +31,7 @@ from ledger.hookspecs import hookimpl
 from ledger.manager import collect_rules, get_plugin_manager
 from ledger.rules import Finding, Rule
 from ledger.store import Ledger
+from ledger.view import parse_known_at
 
 CONVENOR = "broker"
 
@@ -166,7 +167,7 @@ class PartnershipBuilder:
             config=config,
             pm=pm,
             as_of=date.fromisoformat(as_of),
-            known_at=parse_time(known_at) if known_at else max(self._last_at or now(), now()),
+            known_at=parse_known_at(known_at) if known_at else max(self._last_at or now(), now()),
         )
 
     def audit(

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+from datetime import date, timedelta
+from fractions import Fraction
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from ledger import hookimpl, rule
 from ledger.rules import Context, Finding, Rule
 
 if TYPE_CHECKING:
-    from ledger.view import PartnershipView
+    from ledger.view import Commitment, PartnershipView
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'s' * (n != 1)}"
+
+
+def _percent(rate: Fraction) -> str:
+    """A rate as a whole percentage, rounded down (so 79.9% never reads as 80%)."""
+    return f"{math.floor(rate * 100)}%"
+
+
+def _due_revision(commitment: Commitment) -> list[int]:
+    """The seq of the revision that set the due date in force, if one did."""
+    return [r.seq for r in commitment.revisions if r.due is not None][-1:]
 
 
 @rule(
@@ -43,6 +61,341 @@ def overdue_commitment(view: PartnershipView, ctx: Context) -> Iterator[Finding]
         )
 
 
+@rule(
+    "FT002",
+    name="low-fulfilment-rate",
+    principle="follow-through",
+    severity="warning",
+    options={"min_due": 3, "min_rate": 0.8},
+    example="ngo made c-1, c-2 and c-3, all due before 2026-06-01; it fulfilled c-1 on time, c-2 "
+    "a week late and never fulfilled c-3: as of 2026-06-01, 1 of 3 kept on time (33%), a "
+    "warning on partner:ngo.",
+)
+def low_fulfilment_rate(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
+    """A partner with at least `min_due` live commitments due before the audit date fulfilled
+    fewer than `min_rate` of them on or before their due date.
+
+    Each commitment's due date is the one in force (the latest CommitmentRevised that sets
+    one, else its own). A commitment is kept on time when its latest CommitmentFulfilled (the
+    one that counts) occurred on or before that date; a fulfilment after the audit date is not
+    known yet. Withdrawn commitments, commitments without a due date and those due on or after
+    the audit date are left out. A partner that has left is still judged on the commitments it
+    made. Evidence: the commitments not kept on time (each followed by the revision that set
+    its due date and its late fulfilment), then those kept on time."""
+    min_due, min_rate = ctx.options["min_due"], Fraction(str(ctx.options["min_rate"]))
+    due_by_owner: dict[str, list[Commitment]] = {}
+    for commitment in view.commitments.values():
+        due = commitment.due
+        if commitment.live and due is not None and due < ctx.audit_date:
+            due_by_owner.setdefault(commitment.owner, []).append(commitment)
+    for owner, commitments in due_by_owner.items():
+        kept: list[Commitment] = []
+        missed: list[Commitment] = []
+        for c in commitments:
+            last, due = c.latest_fulfilment, c.due
+            on_time = last is not None and due is not None and last.occurred_on <= due
+            (kept if on_time else missed).append(c)
+        rate = Fraction(len(kept), len(commitments))
+        if len(commitments) < min_due or rate >= min_rate:
+            continue
+        evidence = [
+            seq
+            for c in missed
+            for seq in (c.seq, *_due_revision(c), *(f.seq for f in c.fulfilments[-1:]))
+        ]
+        yield ctx.finding(
+            f"partner:{owner}",
+            f"{owner} kept {len(kept)} of its {len(commitments)} commitments due before "
+            f"{ctx.audit_date} on time ({_percent(rate)}, below {_percent(min_rate)}); not "
+            f"fulfilled by their due date: {', '.join(c.id for c in missed)}.",
+            partner=owner,
+            evidence=(*evidence, *(c.seq for c in kept)),
+        )
+
+
+@rule(
+    "FT003",
+    name="unconfirmed-fulfilment",
+    principle="follow-through",
+    severity="info",
+    options={"confirm_within_days": 14},
+    example="city fulfils c-1 on 2026-03-01 and no other partner records FulfilmentConfirmed by "
+    "2026-03-15: as of 2026-03-14 nothing is judged yet, as of 2026-03-15 an info finding.",
+)
+def unconfirmed_fulfilment(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
+    """A fulfilled commitment has no FulfilmentConfirmed from another partner, after its latest
+    fulfilment, within `confirm_within_days` days of it; judged only once that time has passed
+    by the audit date.
+
+    The latest CommitmentFulfilled (in "before" order) is the one to confirm: a confirmation
+    of an earlier partial delivery does not count. A confirmation counts when it comes after
+    that fulfilment and occurred within N days of its date D, that is in [D, D + N]; the rule
+    looks only once the audit date is D + N or later. A commitment withdrawn after it was
+    fulfilled is still a fulfilled one. Evidence: the fulfilment, the commitment, then the
+    first confirmation if it came too late."""
+    within = ctx.options["confirm_within_days"]
+    for commitment in view.commitments.values():
+        last = commitment.latest_fulfilment
+        if last is None:
+            continue
+        deadline = last.occurred_on + timedelta(days=within)
+        if ctx.audit_date < deadline:
+            continue
+        after = [
+            c
+            for c in commitment.confirmations
+            if c.moment > last.moment and c.partner != commitment.owner
+        ]
+        if any(c.occurred_on <= deadline for c in after):
+            continue
+        late = ""
+        if after:
+            late = (
+                f"; the first confirmation, by {after[0].partner}, came on {after[0].occurred_on}"
+            )
+        yield ctx.finding(
+            f"commitment:{commitment.id}",
+            f"No other partner confirmed {commitment.owner}'s fulfilment of commitment "
+            f'{commitment.id} ("{commitment.description}") on {last.occurred_on} within '
+            f"{_days(within)}, that is by {deadline}{late}.",
+            partner=commitment.owner,
+            evidence=(last.seq, commitment.seq, *(c.seq for c in after[:1])),
+        )
+
+
+@rule(
+    "FT004",
+    name="review-overdue",
+    principle="follow-through",
+    severity="warning",
+    options={"every_days": 365},
+    example="PhaseChanged to implementing on 2026-01-01, no ReviewScheduleSet, no "
+    "ReviewConcluded: as of 2027-01-01 (365 days) nothing, as of 2027-01-02 (366 days) a "
+    "warning; after ReviewScheduleSet every_days 90, already as of 2026-04-02.",
+)
+def review_overdue(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
+    """After implementation start, a gap of more than `every_days` days (the latest
+    ReviewScheduleSet, else 365) separates implementation start or a ReviewConcluded from the
+    next ReviewConcluded, or from the audit date (or PartnershipClosed, whichever is first).
+
+    Implementation start is the first PhaseChanged to implementing, else the first
+    CommitmentFulfilled or ProgressReported; only conclusions after it count. The interval is
+    that of the latest ReviewScheduleSet by the audit date, applied to every gap; the option
+    is used only when the partners recorded none. One finding for the partnership: the
+    longest gap is described (the latest of equal ones) and the others are counted. Evidence:
+    the events opening and closing the longest gap (none closes a gap that runs to the audit
+    date), the ReviewScheduleSet, then the events bounding the other gaps."""
+    start = view.implementation_start
+    if start is None:
+        return
+    schedule = view.review_schedules[-1] if view.review_schedules else None
+    every: int = schedule.every_days if schedule else ctx.options["every_days"]
+    marks: list[tuple[date, int | None, str]] = [
+        (start.occurred_on, start.seq, "implementation start")
+    ]
+    concluded = [
+        (r.conclusion, r.id)
+        for r in view.reviews.values()
+        if r.conclusion is not None and r.conclusion.moment > start.moment
+    ]
+    for conclusion, rid in sorted(concluded, key=lambda pair: pair[0].moment):
+        marks.append((conclusion.occurred_on, conclusion.seq, f"the conclusion of review {rid}"))
+    if view.closure is not None:
+        marks.append((view.closure.occurred_on, view.closure.seq, "the partnership's closure"))
+    else:
+        marks.append((ctx.audit_date, None, "the audit date"))
+    gaps: list[tuple[int, date, str, list[int]]] = []
+    for (first, opened, what), (last, closed, until) in pairwise(marks):
+        days = (last - first).days
+        if days > every:
+            seqs = [s for s in (opened, closed) if s is not None]
+            gaps.append((days, first, f"between {what} ({first}) and {until} ({last})", seqs))
+    if not gaps:
+        return
+    gaps.sort(key=lambda gap: (gap[0], gap[1]), reverse=True)
+    days, _, span, seqs = gaps[0]
+    seqs += [schedule.seq] if schedule else []
+    seqs += [seq for gap in gaps[1:] for seq in gap[3]]
+    agreed = f"agreed on {schedule.occurred_on}" if schedule else "allowed by default"
+    others = ""
+    if len(gaps) > 1:
+        others = f"; {len(gaps) - 1} other gap{'s' * (len(gaps) > 2)} also ran over"
+    yield ctx.finding(
+        f"partnership:{view.partnership}",
+        f"No review was concluded in the {_days(days)} {span}, more than the "
+        f"{_days(every)} {agreed} between reviews{others}.",
+        evidence=seqs,
+    )
+
+
+@rule(
+    "FT005",
+    name="non-participatory-review",
+    principle="follow-through",
+    severity="error",
+    example="ngo and city are key partners when review rv-1 opens on 2026-05-01; only city "
+    "submits before ReviewConcluded rv-1 on 2026-05-20: an error on review:rv-1 for ngo.",
+)
+def non_participatory_review(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
+    """A concluded review lacks a ReviewSubmitted, before its conclusion, from a partner that
+    was key when the review opened and was still a partner at its conclusion; one finding per
+    missing partner.
+
+    "When the review opened" and "at its conclusion" are the moments of the ReviewOpened and
+    ReviewConcluded events, so a partner that joins, becomes key or leaves on the same day
+    counts by the order of the events. A partner that left and rejoined before the conclusion
+    is still a partner at it. A submission counts only if it comes before the conclusion.
+    Evidence: the ReviewConcluded, the ReviewOpened, and the partner's engagement entry that
+    made it key when the review opened."""
+    for review in view.reviews.values():
+        conclusion = review.conclusion
+        if conclusion is None:
+            continue
+        heard = {s.partner for s in review.submissions if s.moment < conclusion.moment}
+        for partner in view.partners.values():
+            if (
+                partner.id in heard
+                or not partner.is_key_at(review.moment)
+                or not partner.is_partner_at(conclusion.moment)
+            ):
+                continue
+            made_key = [e.seq for e in partner.history if e.moment <= review.moment][-1:]
+            yield ctx.finding(
+                f"review:{review.id}",
+                f"{partner.id}, a key partner when review {review.id} opened on "
+                f"{review.occurred_on}, submitted nothing to it before it was concluded on "
+                f"{conclusion.occurred_on}.",
+                partner=partner.id,
+                evidence=(conclusion.seq, review.seq, *made_key),
+            )
+
+
+@rule(
+    "FT006",
+    name="indicator-unmeasured",
+    principle="follow-through",
+    severity="warning",
+    example="IndicatorDefined i-1 owned by ngo, due 2026-06-30, no IndicatorMeasured: a "
+    "warning as of 2026-07-01, none as of 2026-06-30 or once it is measured.",
+)
+def indicator_unmeasured(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
+    """An indicator's due is before the audit date and it has no IndicatorMeasured on or before
+    the audit date.
+
+    Any measurement that occurred by the audit date counts, whoever recorded it and whatever
+    period it covers, even one made before the due date. Evidence: the IndicatorDefined."""
+    for indicator in view.indicators.values():
+        due = indicator.due
+        if due is None or due >= ctx.audit_date or indicator.measurements:
+            continue
+        yield ctx.finding(
+            f"indicator:{indicator.id}",
+            f'Indicator {indicator.id} ("{indicator.name}"), owned by {indicator.owner}, was '
+            f"due to be measured by {due} and has no measurement: "
+            f"{_days((ctx.audit_date - due).days)} late.",
+            partner=indicator.owner,
+            evidence=(indicator.seq,),
+        )
+
+
+@rule(
+    "FT007",
+    name="issue-unresolved",
+    principle="follow-through",
+    severity="warning",
+    options={"max_open_days": 60},
+    example="IssueRaised is-1 by ngo on 2026-03-01, no IssueResolved: nothing as of 2026-04-30 "
+    "(60 days), a warning as of 2026-05-01 (61 days).",
+)
+def issue_unresolved(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
+    """An issue has been open more than `max_open_days` days at the audit date.
+
+    An issue is open from the date of its IssueRaised until its IssueResolved; a resolution
+    after the audit date is not known yet. Evidence: the IssueRaised."""
+    limit = ctx.options["max_open_days"]
+    for issue in view.issues.values():
+        days = (ctx.audit_date - issue.occurred_on).days
+        if issue.resolved or days <= limit:
+            continue
+        yield ctx.finding(
+            f"issue:{issue.id}",
+            f'Issue {issue.id} ("{issue.description}"), raised by {issue.partner} on '
+            f"{issue.occurred_on}, has been open for {_days(days)}, more than "
+            f"{_days(limit)}.",
+            partner=issue.partner,
+            evidence=(issue.seq,),
+        )
+
+
+@rule(
+    "FT008",
+    name="action-overdue",
+    principle="follow-through",
+    severity="warning",
+    example="ActionAgreed a-1 owned by city, due 2026-05-15, no ActionCompleted: a warning as "
+    "of 2026-05-16, none as of 2026-05-15.",
+)
+def action_overdue(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
+    """An agreed action's due is before the audit date and it has no ActionCompleted.
+
+    A completion after the audit date is not known yet; an action without a due date is never
+    overdue. Evidence: the ActionAgreed."""
+    for action in view.actions.values():
+        due = action.due
+        if due is None or due >= ctx.audit_date or action.completed:
+            continue
+        yield ctx.finding(
+            f"action:{action.id}",
+            f'Action {action.id} ("{action.description}") of {action.owner} was due on {due} '
+            f"and is not completed: {_days((ctx.audit_date - due).days)} late.",
+            partner=action.owner,
+            evidence=(action.seq,),
+        )
+
+
+@rule(
+    "FT009",
+    name="vague-commitment",
+    principle="follow-through",
+    severity="info",
+    example="CommitmentMade c-1 by ngo with a quantity but no due date, or with a due date but "
+    "neither quantity nor value: an info finding until a CommitmentRevised sets what is missing.",
+)
+def vague_commitment(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
+    """A live commitment has no due date, or has neither quantity nor value (not time-bound or
+    not measurable).
+
+    Due date, quantity and value are those in force: a CommitmentRevised that sets the missing
+    one makes the commitment precise from its date on. Evidence: the CommitmentMade."""
+    for commitment in view.commitments.values():
+        if not commitment.live:
+            continue
+        lacks = []
+        if commitment.due is None:
+            lacks.append("no due date")
+        if commitment.quantity is None and commitment.value is None:
+            lacks.append("neither a quantity nor a value")
+        if not lacks:
+            continue
+        yield ctx.finding(
+            f"commitment:{commitment.id}",
+            f'Commitment {commitment.id} of {commitment.owner} ("{commitment.description}") '
+            f"has {' and '.join(lacks)}.",
+            partner=commitment.owner,
+            evidence=(commitment.seq,),
+        )
+
+
 @hookimpl
 def pledger_rules() -> list[Rule]:
-    return [overdue_commitment]
+    return [
+        overdue_commitment,
+        low_fulfilment_rate,
+        unconfirmed_fulfilment,
+        review_overdue,
+        non_participatory_review,
+        indicator_unmeasured,
+        issue_unresolved,
+        action_overdue,
+        vague_commitment,
+    ]

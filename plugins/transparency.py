@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ledger import hookimpl, rule
 from ledger.rules import Context, Finding, Rule
 
 if TYPE_CHECKING:
-    from ledger.view import PartnershipView
+    from ledger.view import (
+        CommunicationProtocol,
+        Moment,
+        Partner,
+        PartnershipView,
+        Signature,
+    )
+
+
+def _listing(items: Iterable[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'s' * (n != 1)}"
+
+
+def _entry_at(partner: Partner, when: Moment) -> int | None:
+    """The seq of the partner's engagement entry (join or change) in force at ``when``."""
+    known = [e for e in partner.history if e.moment <= when]
+    return known[-1].seq if known else None
 
 
 @rule(
@@ -36,6 +59,300 @@ def decision_without_rationale(view: PartnershipView, ctx: Context) -> Iterator[
         )
 
 
+def _share_protocol(view: PartnershipView, when: Moment) -> CommunicationProtocol | None:
+    """The latest partners-audience protocol before ``when`` that sets share_within_days."""
+    agreed = [
+        p
+        for p in view.protocols
+        if p.audience == "partners" and p.share_within_days is not None and p.moment < when
+    ]
+    return agreed[-1] if agreed else None
+
+
+@rule(
+    "TR002",
+    name="decision-not-shared",
+    principle="transparency",
+    severity="warning",
+    options={"share_within_days": 7},
+    example="Partners ngo, city and water-co; DecisionTaken d-1 on 2026-02-10; InformationShared "
+    "decision:d-1 with [city] by ngo on 2026-02-12; audit as of 2026-02-17: water-co was left "
+    "out.",
+)
+def decision_not_shared(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
+    """A taken decision was not shared, by the union of its InformationShared events within N
+    days after decision time, with all or with every partner at decision time other than the
+    sharers (the actors of those events); N is the share_within_days of the latest
+    partners-audience CommunicationProtocolAgreed before decision time that sets it, else the
+    option share_within_days (7).
+
+    Decision time is the DecisionTaken; adopted and rejected decisions alike must be shared.
+    A share counts when it occurred on a day from the day of decision time to N days after it,
+    both included (whatever its seq on that first day); shares before or after that window do
+    not. Partners at decision time are those joined at or before the DecisionTaken and not
+    left then: a partner that left before it need not be told, one that left later still had
+    to be. The decision is judged only once the audit date is N days or more after decision
+    time. The message names the partners left out; the evidence is the DecisionTaken, the
+    shares that fell short, the protocol that set N, then the join (or engagement change) that
+    made each partner left out a partner at decision time."""
+    for decision in view.decisions.values():
+        taken = decision.taken
+        if taken is None:
+            continue
+        protocol = _share_protocol(view, taken.moment)
+        days: int = (
+            protocol.share_within_days
+            if protocol is not None and protocol.share_within_days is not None
+            else ctx.options["share_within_days"]
+        )
+        end = taken.occurred_on + timedelta(days=days)
+        if ctx.audit_date < end:
+            continue
+        shares = [
+            s
+            for s in view.shares_of(f"decision:{decision.id}")
+            if taken.occurred_on <= s.occurred_on <= end
+        ]
+        if any("all" in s.recipients for s in shares):
+            continue
+        reached = {p for s in shares for p in (*s.recipients, s.actor)}
+        partners = view.partners_at(taken.moment)
+        missing = [p for p in partners if p not in reached]
+        if not missing:
+            continue
+        agreed = " agreed in the partners' communication protocol" if protocol else ""
+        told = [p for p in partners if p in reached]
+        partial = f"; only {_listing(told)} had it" if told else ""
+        joins = [_entry_at(view.partners[p], taken.moment) for p in missing]
+        yield ctx.finding(
+            f"decision:{decision.id}",
+            f'Decision {decision.id} ("{decision.title}"), {taken.outcome} on '
+            f"{taken.occurred_on}, was not shared with {_listing(missing)} within the "
+            f"{_days(days)}{agreed} (by {end}){partial}.",
+            evidence=(
+                taken.seq,
+                *(s.seq for s in shares),
+                *([protocol.seq] if protocol else []),
+                *(seq for seq in joins if seq is not None),
+            ),
+        )
+
+
+@rule(
+    "TR003",
+    name="undeclared-assumptions",
+    principle="transparency",
+    severity="warning",
+    example="Key partner city signs agreement version 1 on 2026-03-01 having declared an "
+    "assumption but no DealBreakerDeclared before.",
+)
+def undeclared_assumptions(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
+    """A partner that was key when it signed an agreement version had not, before signing,
+    declared at least one assumption and one deal-breaker (a DealBreakerDeclared with none:
+    true counts).
+
+    "Key when it signed" is the partner's latest engagement at its AgreementSigned; a partner
+    active, pilot or advisory then is not asked. "Before signing" is RULES.md's before: an
+    earlier day, or the same day and a lower seq, so a declaration recorded later but dated
+    earlier counts, and one recorded after the signature on the same day does not. A partner
+    that signed several versions so gets one finding naming the first and counting the others;
+    the evidence is its signatures, then the engagement that made it key."""
+    cases: dict[str, list[tuple[Signature, int, str]]] = {}
+    for version in view.agreements.values():
+        for sig in version.signatures:
+            partner = view.partners.get(sig.partner)
+            if partner is None or not partner.is_key_at(sig.moment):
+                continue
+            assumed = any(
+                a.partner == sig.partner and a.moment < sig.moment for a in view.assumptions
+            )
+            limits = any(
+                d.partner == sig.partner and d.moment < sig.moment for d in view.deal_breakers
+            )
+            if assumed and limits:
+                continue
+            lacking = "assumption or deal-breaker"
+            if assumed != limits:
+                lacking = "deal-breaker (nor that it has none)" if assumed else "assumption"
+            cases.setdefault(sig.partner, []).append((sig, version.version, lacking))
+    for pid, signed in cases.items():
+        signed.sort(key=lambda case: case[0].moment)
+        first, number, lacking = signed[0]
+        others = [str(v) for _, v, _ in signed[1:]]
+        more = (
+            f", and signed version{'s' * (len(others) > 1)} {_listing(others)} likewise"
+            if others
+            else ""
+        )
+        key = _entry_at(view.partners[pid], first.moment)
+        yield ctx.finding(
+            f"partner:{pid}",
+            f"{pid} signed agreement version {number} on {first.occurred_on} as a key partner "
+            f"without having declared any {lacking} before{more}.",
+            partner=pid,
+            evidence=(*(sig.seq for sig, _, _ in signed), *([key] if key else [])),
+        )
+
+
+@rule(
+    "TR004",
+    name="late-revision",
+    principle="transparency",
+    severity="warning",
+    example="CommitmentMade c-1 due 2026-03-01; CommitmentRevised c-1 on 2026-03-15 sets due "
+    "2026-06-30 (the change came 14 days after the due date had passed).",
+)
+def late_revision(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
+    """A CommitmentRevised set a due different from the due date in force and occurred after
+    that due date, or a commitment was withdrawn after its due date without being fulfilled.
+
+    The due date in force at a revision or withdrawal is that of the latest earlier revision
+    that sets one (in RULES.md's "before" order), else the commitment's own; a revision made on
+    the due date itself, one that repeats the due date in force, and one of a commitment that
+    had no due date are not late. A withdrawal counts when the commitment has no
+    CommitmentFulfilled in the view. All late changes of a commitment make one finding for its
+    owner, describing the first and counting the others; the evidence is the late changes,
+    then the event that set the due date they passed, then the CommitmentMade."""
+    for commitment in view.commitments.values():
+        due, due_seq = commitment.original_due, commitment.seq
+        late: list[tuple[str, int, int]] = []  # (what happened, seq, seq that set the due)
+        what = f'commitment {commitment.id} ("{commitment.description}")'
+        for revision in commitment.revisions:
+            if revision.due is None:
+                continue
+            if due is not None and revision.due != due and revision.occurred_on > due:
+                days = _days((revision.occurred_on - due).days)
+                late.append(
+                    (
+                        f"moved the due date of {what} from {due} to {revision.due} on "
+                        f"{revision.occurred_on}, {days} after it had passed",
+                        revision.seq,
+                        due_seq,
+                    )
+                )
+            due, due_seq = revision.due, revision.seq
+        withdrawal = commitment.withdrawal
+        if withdrawal is not None and not commitment.fulfilled:
+            due_then = commitment.original_due
+            due_seq = commitment.seq
+            for revision in commitment.revisions:
+                if revision.due is not None and revision.moment < withdrawal.moment:
+                    due_then, due_seq = revision.due, revision.seq
+            if due_then is not None and withdrawal.occurred_on > due_then:
+                days = _days((withdrawal.occurred_on - due_then).days)
+                late.append(
+                    (
+                        f"withdrew {what} unfulfilled on {withdrawal.occurred_on}, {days} after "
+                        f"its due date {due_then}",
+                        withdrawal.seq,
+                        due_seq,
+                    )
+                )
+        if not late:
+            continue
+        text, seq, set_by = late[0]
+        more = f" ({len(late) - 1} more late change{'s' * (len(late) > 2)})" if late[1:] else ""
+        yield ctx.finding(
+            f"commitment:{commitment.id}",
+            f"{commitment.owner} {text}{more}.",
+            partner=commitment.owner,
+            evidence=(seq, *(s for _, s, _ in late[1:]), set_by, commitment.seq),
+        )
+
+
+@rule(
+    "TR005",
+    name="problem-first-in-review",
+    principle="transparency",
+    severity="info",
+    options={"window_days": 90},
+    example="ReviewSubmitted r-1 by ngo on 2026-06-10 rates budget red; ngo raised no issue "
+    "and attended no MeetingHeld from 2026-03-12 to 2026-06-10.",
+)
+def problem_first_in_review(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
+    """A review submission rates some aspect (its ratings, not worth) red while, in the
+    window_days (90) days up to it, inclusive, that partner raised no issue and attended no
+    MeetingHeld.
+
+    The submission judged is the partner's latest on the review (the one that counts,
+    EVENTS.md). The window runs from window_days before the submission's day to that day,
+    both included, by occurred_on: an issue raised or a meeting attended on the submission's
+    own day counts, one a day before the window does not. The evidence is the submission, then
+    the ReviewOpened."""
+    window = ctx.options["window_days"]
+    for review in view.reviews.values():
+        for pid, submission in review.latest_submissions.items():
+            red = sorted(aspect for aspect, rating in submission.ratings.items() if rating == "red")
+            if not red:
+                continue
+            day = submission.occurred_on
+            start = day - timedelta(days=window)
+            raised = any(
+                i.partner == pid and start <= i.occurred_on <= day for i in view.issues.values()
+            )
+            met = any(
+                pid in m.attendees and start <= m.occurred_on <= day for m in view.meetings.values()
+            )
+            if raised or met:
+                continue
+            yield ctx.finding(
+                f"review:{review.id}",
+                f"{pid} rated {_listing(red)} red in review {review.id} on {day} without having "
+                f"raised an issue or attended a meeting in the {_days(window)} up to it "
+                f"(since {start}).",
+                partner=pid,
+                evidence=(submission.seq, review.seq),
+            )
+
+
+def _utc_day(recorded_at: str) -> date:
+    return datetime.fromisoformat(recorded_at).astimezone(UTC).date()
+
+
+@rule(
+    "TR006",
+    name="late-record",
+    principle="transparency",
+    severity="info",
+    options={"max_delay_days": 30},
+    example="The ledger starts on 2026-01-10; a MeetingHeld of 2026-02-01 is recorded on "
+    "2026-03-15, 42 days late.",
+)
+def late_record(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
+    """Events were recorded more than max_delay_days (30) days late: the delay of an event is
+    the UTC date of its recorded_at minus the later of its occurred_on and the UTC date of the
+    stream's first recorded_at, so history back-filled when the ledger starts is not late.
+
+    Every event of the view counts, whatever its type. The stream's first recorded_at is that
+    of the first event in the view (recording time never goes back in a stream). One finding
+    for the partnership gives the count and the worst delay; the evidence is the late events,
+    the worst first (at most 20)."""
+    limit = ctx.options["max_delay_days"]
+    if not view.events:
+        return
+    start = _utc_day(view.events[0].recorded_at)
+    delays = [((_utc_day(e.recorded_at) - max(e.occurred, start)).days, e) for e in view.events]
+    late = sorted(((d, e) for d, e in delays if d > limit), key=lambda de: (-de[0], de[1].seq))
+    if not late:
+        return
+    worst, event = late[0]
+    count = f"{len(late)} event{'s were' if len(late) > 1 else ' was'}"
+    yield ctx.finding(
+        f"partnership:{view.partnership}",
+        f"{count} recorded more than {_days(limit)} late; the worst, {event.type} (seq "
+        f"{event.seq}) of {event.occurred_on}, was recorded on {_utc_day(event.recorded_at)}, "
+        f"{_days(worst)} late.",
+        evidence=[e.seq for _, e in late],
+    )
+
+
 @hookimpl
 def pledger_rules() -> list[Rule]:
-    return [decision_without_rationale]
+    return [
+        decision_without_rationale,
+        decision_not_shared,
+        undeclared_assumptions,
+        late_revision,
+        problem_first_in_review,
+        late_record,
+    ]

@@ -1659,7 +1659,8 @@ def test_every_waiver_approver_must_qualify(book: Book) -> None:
     (Read as "at least one of them qualifies", both lists below would be legal.)"""
     book.refuse(DEMOTED, waiver(["ministry", "telco-x"], on="2026-04-01"), field="approved_by")
     book.refuse(waiver(["ministry", "ngo-sonar"]), field="approved_by")  # ngo-sonar: the partner
-    book.add(DEMOTED, waiver(["ministry", "ngo-sonar"], on="2026-04-01", partner="telco-x"))
+    book.add(DEMOTED, waiver(["ministry", "ngo-sonar"], on="2026-04-01", partner="telco-x",
+                             subject="decision:d-1"))  # fmt: skip
 
 
 def test_waiver_approvers_who_are_not_key_are_refused(book: Book) -> None:
@@ -1677,7 +1678,21 @@ def test_waiver_approver_who_left_is_refused(book: Book) -> None:
 def test_waiver_is_not_approved_by_the_partner_it_concerns(book: Book) -> None:
     exc = book.refuse(waiver(["ngo-sonar"]), field="approved_by")  # partner: ngo-sonar
     assert exc.value in ("ngo-sonar", ["ngo-sonar"])
-    book.add(waiver(["ngo-sonar"], partner="telco-x"))
+    book.add(waiver(["ngo-sonar"], partner="telco-x", subject="decision:d-1"))
+
+
+@pytest.mark.parametrize(
+    ("subject", "concerned"), [("commitment:c-1", "ngo-sonar"), ("partner:telco-x", "telco-x")]
+)
+def test_without_a_partner_the_subject_still_names_who_is_concerned(
+    book: Book, subject: str, concerned: str
+) -> None:
+    """A commitment's owner, or the partner a partner: subject names, cannot approve a waiver of
+    findings about it even when the waiver gives no partner."""
+    event = ex("FindingWaived", {"subject": subject, "approved_by": [concerned]}, drop=["partner"])
+    book.refuse(event, field="approved_by")
+    book.add(ex("FindingWaived", {"subject": subject, "approved_by": ["ministry"]},
+                drop=["partner"]))  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -1699,7 +1714,11 @@ def test_bad_waiver_subject_is_refused(book: Book, subject: str) -> None:
 
 
 def test_waiver_without_partner_may_be_approved_by_any_key_partner(book: Book) -> None:
-    event = ex("FindingWaived", {"approved_by": list(KEY_PARTNERS)}, drop=["partner"])
+    event = ex(
+        "FindingWaived",
+        {"approved_by": list(KEY_PARTNERS), "subject": "decision:d-1"},
+        drop=["partner"],
+    )
     assert thaw(book.last(event).data["approved_by"]) == list(KEY_PARTNERS)
 
 
