@@ -17,6 +17,7 @@ from ledger.cli.common import (
     known_at_option,
     open_ledger,
     partnership_option,
+    safe,
     settings,
 )
 from ledger.errors import InvalidInput
@@ -160,10 +161,10 @@ def render_text(report: AuditReport, stream: Any) -> None:
             if f.principle == principle and not f.waived:
                 table.add_row(
                     f"[{SEVERITY_STYLE[f.severity]}]{f.severity}[/]",
-                    f"{f.rule} {f.name}",
-                    f.subject,
-                    f.partner or "",
-                    f.message,
+                    safe(f"{f.rule} {f.name}"),
+                    safe(f.subject),
+                    safe(f.partner or ""),
+                    safe(f.message),
                     ", ".join(map(str, f.evidence)),
                 )
         console.print()
@@ -174,7 +175,9 @@ def render_text(report: AuditReport, stream: Any) -> None:
         for column in ("rule", "subject", "partner", "message"):
             table.add_column(column, overflow="fold")
         for f in waived:
-            table.add_row(f"{f.rule} {f.name}", f.subject, f.partner or "", f.message)
+            table.add_row(
+                safe(f"{f.rule} {f.name}"), safe(f.subject), safe(f.partner or ""), safe(f.message)
+            )
         console.print()
         console.print(table)
     s = report.summary
@@ -206,7 +209,7 @@ def rules(ctx: click.Context, fmt: str) -> None:
         table.add_column(column, overflow="fold")
     for r in found.values():
         options = ", ".join(f"{k}={v}" for k, v in config.options_for(r).items())
-        table.add_row(r.id, r.name, r.principle, r.severity, r.summary, options)
+        table.add_row(r.id, r.name, r.principle, r.severity, safe(r.summary), safe(options))
     console_for_tables().print(table)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -88,3 +89,27 @@ def console_for_tables() -> Console:
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = 120
     return console
+
+
+#: C0/C1 control characters (newline and tab aside) and the bidirectional overrides that could
+#: make text display as something else.
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: object) -> str:
+    """User text for a terminal: control characters shown as ``\\xNN`` / ``\\uNNNN``, so no
+    text in the ledger can move the cursor, recolour or hide what follows it."""
+    return _UNPRINTABLE.sub(
+        lambda m: (
+            f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}"
+        ),
+        str(text),
+    )
+
+
+def safe(text: object) -> str:
+    """User text for rich output: ``printable``, with rich markup escaped so that a name like
+    ``[red]`` cannot restyle a report."""
+    from rich.markup import escape
+
+    return escape(printable(text))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ledger.cli.common import format_option, open_ledger, partnership_option
+from ledger.cli.common import format_option, open_ledger, partnership_option, printable
 from ledger.errors import InvalidInput, NotIntact, UnknownPartnership
 
 if TYPE_CHECKING:
@@ -136,7 +136,7 @@ def verify(
                 where = f"seq {problem.seq}" if problem.seq is not None else "history"
                 if problem.checkpoint:
                     where = f"checkpoint {problem.checkpoint}"
-                click.echo(f"  {where}: {problem.message}")
+                click.echo(f"  {where}: {printable(problem.message)}")
         bad = sum(not r.intact for r in reports)
         total = len(reports)
         click.echo(

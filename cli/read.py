@@ -15,6 +15,7 @@ from ledger.cli.common import (
     known_at_option,
     open_ledger,
     partnership_option,
+    safe,
     settings,
 )
 
@@ -85,7 +86,9 @@ def print_events(events: list[Envelope]) -> None:
         table.add_column(column, overflow="fold")
     for e in events:
         summary = ", ".join(f"{k}={v}" for k, v in e.data.items())
-        table.add_row(e.partnership, str(e.seq), e.occurred_on, e.type, e.actor, summary)
+        table.add_row(
+            e.partnership, str(e.seq), e.occurred_on, safe(e.type), e.actor, safe(summary)
+        )
     console = console_for_tables()
     console.print(table)
     console.print(f"{len(events)} event{'s' * (len(events) != 1)}")

@@ -114,7 +114,7 @@ def _amounts(commitment: Commitment) -> str:
 
 def render_view(view: PartnershipView, console: Console | None = None) -> None:
     """The view as text: a heading, then one table per part of the partnership that has any."""
-    from rich.markup import escape
+    from ledger.cli.common import safe as escape
 
     console = console or console_for_tables()
     day = view.as_of
@@ -136,7 +136,7 @@ def render_view(view: PartnershipView, console: Console | None = None) -> None:
             f"{e.occurred_on} {'left' if e.kind == 'left' else e.engagement}" for e in p.history
         )
         engagement = p.engagement or ("left" if p.history else "identified")
-        partners.add_row(p.id, p.name or "", p.sector or "", engagement, history)
+        partners.add_row(p.id, escape(p.name or ""), p.sector or "", engagement, history)
 
     commitments = _table(
         "Commitments", "commitment", "owner", "what", "amount", "due", "status", "delivered"
@@ -156,7 +156,7 @@ def render_view(view: PartnershipView, console: Console | None = None) -> None:
             c.id,
             c.owner,
             f"{c.kind}: {escape(c.description)}",
-            _amounts(c),
+            escape(_amounts(c)),
             due,
             f"[{STATUS_STYLE[status]}]{label}[/]" if STATUS_STYLE[status] else label,
             done,
@@ -218,7 +218,7 @@ def render_view(view: PartnershipView, console: Console | None = None) -> None:
 
 
 def render_diff(result: ViewDiff, console: Console | None = None) -> None:
-    from rich.markup import escape
+    from ledger.cli.common import safe as escape
 
     console = console or console_for_tables()
     console.print(
