@@ -29,7 +29,9 @@ def init(ctx: click.Context) -> None:
     """Create the database and its tables (safe to run again)."""
     with open_ledger(ctx, create=True) as ledger:
         count = len(ledger.partnerships())
-        click.echo(f"ledger ready at {ledger.url} ({count} partnership{'s' * (count != 1)})")
+        click.echo(
+            f"ledger ready at {ledger.display_url} ({count} partnership{'s' * (count != 1)})"
+        )
 
 
 @click.command()
@@ -108,10 +110,13 @@ def demo(ctx: click.Context) -> None:
     with open_ledger(ctx, create=True) as ledger:
         written = record_demo(ledger)
         if written is None:
-            click.echo(f"{DEMO_PARTNERSHIP} is already in {ledger.url}; recorded nothing new")
+            click.echo(
+                f"{DEMO_PARTNERSHIP} is already in {ledger.display_url}; recorded nothing new"
+            )
         else:
             click.echo(
-                f"recorded {len(written.events)} events of {DEMO_PARTNERSHIP} in {ledger.url}"
+                f"recorded {len(written.events)} events of {DEMO_PARTNERSHIP} "
+                f"in {ledger.display_url}"
             )
         views = [
             (shot, load_view(ledger, DEMO_PARTNERSHIP, as_of=shot.as_of, known_at=shot.known_at))

@@ -11,10 +11,12 @@ it and inserts them; a lost race is retried a bounded number of times.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
 import json
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -70,6 +72,23 @@ def resolve_url(db: str | None = None) -> str:
         if url.startswith(plain):
             url = "postgresql+psycopg://" + url[len(plain) :]
     return url
+
+
+def mask_password(url: str) -> str:
+    """``postgresql://ann:secret@host/db`` -> ``postgresql://ann:***@host/db``."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can parse: hide everything between : and @
+        return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+def _create_private(path: Path) -> None:
+    """Create a new SQLite file readable and writable by its owner only (its WAL and shared
+    memory files take the same permissions)."""
+    with contextlib.suppress(FileExistsError):  # created meanwhile by another writer
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -275,6 +294,8 @@ class Ledger:
             raise NoLedger(f"no ledger at {path} (run `pledger init` or pass --db)")
         if path is not None and path.parent != Path("") and not path.parent.exists():
             raise NoLedger(f"no folder {path.parent} for a ledger at {path}")
+        if path is not None and not path.exists():
+            _create_private(path)
         self.catalogue = catalogue or Catalogue()
         self._app = _PledgerApp(
             env={
@@ -294,13 +315,20 @@ class Ledger:
         try:
             self._ensure_schema()
         except OperationalError as exc:
-            raise LedgerError(f"cannot open the ledger at {self.url}: {_first_line(exc)}") from None
+            raise LedgerError(
+                f"cannot open the ledger at {self.display_url}: {_first_line(exc)}"
+            ) from None
         except Exception as exc:
             if "OperationalError" in type(exc).__name__:
                 raise LedgerError(
-                    f"cannot open the ledger at {self.url}: {_first_line(exc)}"
+                    f"cannot open the ledger at {self.display_url}: {_first_line(exc)}"
                 ) from None
             raise
+
+    @property
+    def display_url(self) -> str:
+        """The database URL with any password masked: what may be printed or reported."""
+        return mask_password(self.url)
 
     def close(self) -> None:
         self._engine.dispose()

@@ -39,3 +39,17 @@ def test_control_characters_and_bidi_overrides_are_made_visible() -> None:
     assert printable("evil\u202etxt.exe") == "evil\\u202etxt.exe"
     assert printable("line one\nline two\tcol") == "line one\nline two\tcol"
     assert safe("[red]x\x07") == "\\[red]x\\x07"
+
+
+def test_a_database_password_is_never_printed() -> None:
+    url = "postgresql+psycopg://pledger:s3cret-pw@127.0.0.1:1/nowhere"
+    result = CliRunner().invoke(cli, ["--db", url, "log"])
+    assert result.exit_code == 2
+    assert "s3cret-pw" not in result.output and "pledger:***@" in result.output
+    assert "s3cret-pw" not in CliRunner().invoke(cli, ["--help"], env={"PLEDGER_DB": url}).output
+
+
+def test_a_new_sqlite_ledger_is_readable_only_by_its_owner(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "private.db"
+    assert CliRunner().invoke(cli, ["--db", str(path), "init"]).exit_code == 0
+    assert path.stat().st_mode & 0o777 == 0o600
