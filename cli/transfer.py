@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -20,19 +21,23 @@ from ledger.errors import InvalidInput
 @click.pass_context
 def import_(ctx: click.Context, file: str, fmt: str) -> None:
     """Import events from a JSON Lines file (- for standard input): all lines or none."""
+    if file != "-" and not Path(file).is_file():
+        raise InvalidInput(f"cannot read {file}: no such file")
     with open_ledger(ctx, create=True) as ledger:
         if file == "-":
-            written = ledger.import_jsonl(sys.stdin.buffer)
+            with tempfile.NamedTemporaryFile(prefix="pledger-stdin-") as spool:
+                # spooled so that a retry against a concurrent writer can read it again
+                shutil.copyfileobj(sys.stdin.buffer, spool)
+                spool.flush()
+                written = ledger.import_file(Path(spool.name))
         else:
             try:
-                stream = open(file, "rb")  # noqa: SIM115 - closed below
+                written = ledger.import_file(Path(file))
             except OSError as exc:
                 raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
-            with stream:
-                written = ledger.import_jsonl(stream)
     ranges = written.ranges()
     detail = ", ".join(f"{pid} {a}-{b}" for pid, (a, b) in ranges.items())
-    count = len(written.events)
+    count = written.count
     click.echo(f"imported {count} event{'s' * (count != 1)}" + (f" ({detail})" if detail else ""))
 
 

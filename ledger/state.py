@@ -37,7 +37,7 @@ ALLOWED_AFTER_LEAVING = frozenset(
 AFTER_CLOSURE = frozenset({"LearningShared", "FindingWaived"})
 
 
-@dataclass
+@dataclass(slots=True)
 class PartnerState:
     identified_on: str | None = None
     first_joined_on: str | None = None
@@ -53,7 +53,7 @@ class PartnerState:
         return known[-1][2]
 
 
-@dataclass
+@dataclass(slots=True)
 class CommitmentState:
     owner: str
     currency: str | None
@@ -61,7 +61,7 @@ class CommitmentState:
     first_fulfilled_on: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class DecisionState:
     proposed_on: str
     taken: bool = False

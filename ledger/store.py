@@ -19,8 +19,8 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
@@ -50,6 +50,8 @@ DEFAULT_URL = "sqlite:///pledger.db"
 STREAM_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:pledger:partnership")
 TOPIC_PREFIX = "pledger:"
 WRITE_ATTEMPTS = 8
+#: Events inserted per round trip inside a write's transaction.
+BATCH_SIZE = 1000
 #: How long one write waits for a PostgreSQL lock before it counts as a lost race.
 LOCK_TIMEOUT_S = 20
 _SCHEMA_LOCK = 0x706C6564  # "pled"
@@ -267,19 +269,25 @@ class StoredRow:
     state: bytes
 
 
-@dataclass(frozen=True)
+@dataclass
 class Written:
-    """What one write added: the new events, in the order given."""
+    """What one write added: how many events, the seq range per partnership, and (unless a
+    streaming import) the events themselves, in the order given."""
 
-    events: list[Envelope]
+    events: list[Envelope] = field(default_factory=list)
+    count: int = 0
+    _ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def add(self, event: Envelope, keep: bool) -> None:
+        self.count += 1
+        first, _ = self._ranges.get(event.partnership, (event.seq, event.seq))
+        self._ranges[event.partnership] = (first, event.seq)
+        if keep:
+            self.events.append(event)
 
     def ranges(self) -> dict[str, tuple[int, int]]:
         """First and last new seq per partnership."""
-        out: dict[str, tuple[int, int]] = {}
-        for event in self.events:
-            first, _ = out.get(event.partnership, (event.seq, event.seq))
-            out[event.partnership] = (first, event.seq)
-        return out
+        return dict(self._ranges)
 
 
 class Ledger:
@@ -461,18 +469,32 @@ class Ledger:
         return self.append([(None, draft)]).events[0]
 
     def import_jsonl(self, stream: IO[bytes]) -> Written:
-        """Import a JSON Lines file: all of it, or (on the first bad line) none of it."""
+        """Import a JSON Lines stream: all of it, or (on the first bad line) none of it."""
         return self.append(read_drafts(stream))
+
+    def import_file(self, path: Path) -> Written:
+        """Import a JSON Lines file, streaming: memory stays bounded by the partnerships'
+        state, not the file's size, and the new events are counted rather than kept."""
+
+        def lines() -> Iterator[tuple[int | None, Draft]]:
+            with open(path, "rb") as stream:
+                yield from read_drafts(stream)
+
+        return self._append(lines, keep=False)
 
     def append(self, drafts: Iterable[tuple[int | None, Draft]]) -> Written:
         """Check and write events atomically: every one, or none and a ``LedgerError``."""
-        prepared = self._prepare(drafts)
-        if not prepared:
-            return Written([])
-        partnerships = sorted({d.partnership for _, d, _ in prepared})
+        items = list(drafts)
+        return self._append(lambda: iter(items), keep=True)
+
+    def _append(
+        self, source: Callable[[], Iterable[tuple[int | None, Draft]]], *, keep: bool
+    ) -> Written:
+        """Write what ``source`` yields in one transaction, retried from the start (``source``
+        is read again) when a concurrent writer wins a race."""
         for attempt in range(WRITE_ATTEMPTS):
             try:
-                return self._write(partnerships, prepared)
+                return self._write(source(), keep)
             except (IntegrityError, OperationalError) as exc:
                 if attempt == WRITE_ATTEMPTS - 1:
                     raise ConflictError(
@@ -482,71 +504,69 @@ class Ledger:
                 time.sleep(0.01 * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _prepare(
-        self, drafts: Iterable[tuple[int | None, Draft]]
-    ) -> list[tuple[int | None, Draft, dict[str, Any]]]:
-        """Check each event on its own (type, fields) before touching the database."""
-        prepared = []
-        kinds: dict[str, bool] = {}
-        for line, draft in drafts:
-            try:
-                etype = self.catalogue.get(draft.type)
-                if etype is None:
-                    raise InvalidEvent(
-                        draft.type, "type", draft.type, "unknown event type (see `pledger events`)"
-                    )
-                data = etype.parse_data(draft.data)
-                restore = draft.is_restore
-                if kinds.setdefault(draft.partnership, restore) != restore:
-                    raise InvalidEvent(
-                        draft.type,
-                        "seq",
-                        draft.seq,
-                        f"restore lines and new facts of {draft.partnership} "
-                        "cannot be mixed in one file",
-                    )
-            except LedgerError as exc:
-                raise exc.at_line(line) if line is not None else exc from None
-            prepared.append((line, draft, data))
-        return prepared
-
-    def _write(
-        self, partnerships: list[str], prepared: list[tuple[int | None, Draft, dict[str, Any]]]
-    ) -> Written:
+    def _write(self, items: Iterable[tuple[int | None, Draft]], keep: bool) -> Written:
+        """One transaction: each partnership is locked and replayed when first met; events are
+        checked in order and inserted in batches; the tree heads are recorded at the end."""
         clock = format_time(now())
+        written = Written()
         token = _immediate.set(True)
         try:
             with self._datastore.transaction(commit=True) as session:
                 if self.dialect == "postgresql":
                     session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_S}s'"))
-                    for pid in partnerships:
-                        session.execute(
-                            text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(pid)}
-                        )
-                streams = {pid: self.stream(pid) for pid in partnerships}
-                states = {pid: self._replay(pid, streams[pid]) for pid in partnerships}
-                written = []
-                for line, draft, data in prepared:
+                open_streams: dict[str, tuple[PartnershipState, Frontier, bool | None]] = {}
+                batch: list[Recorded] = []
+                for line, draft in items:
                     try:
-                        written.append(self._place(states[draft.partnership], draft, data, clock))
+                        pid = draft.partnership
+                        if pid not in open_streams:
+                            open_streams[pid] = self._open_stream(session, pid)
+                        state, frontier, restoring = open_streams[pid]
+                        if restoring is not None and restoring != draft.is_restore:
+                            raise InvalidEvent(
+                                draft.type,
+                                "seq",
+                                draft.seq,
+                                f"restore lines and new facts of {pid} cannot be mixed in one file",
+                            )
+                        open_streams[pid] = (state, frontier, draft.is_restore)
+                        envelope = self._place(state, draft, self._parse(draft), clock)
                     except LedgerError as exc:
                         raise exc.at_line(line) if line is not None else exc from None
-                self._app.events.put([to_domain(e) for e in written])
-                for pid in partnerships:
-                    new = [e for e in written if e.partnership == pid]
-                    self._extend_tree(session, pid, streams[pid], new, clock)
+                    frontier.append(bytes.fromhex(envelope.hash))
+                    written.add(envelope, keep)
+                    batch.append(to_domain(envelope))
+                    if len(batch) >= BATCH_SIZE:
+                        self._app.events.put(batch)
+                        batch = []
+                        session.expunge_all()  # inserted: the session need not hold them
+                if batch:
+                    self._app.events.put(batch)
+                for pid in written.ranges():
+                    self._record_head(session, pid, open_streams[pid][1], clock)
         finally:
             _immediate.reset(token)
-        return Written(written)
+        return written
 
-    def _extend_tree(
-        self, session: Any, pid: str, stored: list[Envelope], new: list[Envelope], clock: str
-    ) -> None:
-        """Append the new leaves to the partnership's tree and record the new tree head.
+    def _parse(self, draft: Draft) -> dict[str, Any]:
+        etype = self.catalogue.get(draft.type)
+        if etype is None:
+            raise InvalidEvent(
+                draft.type, "type", draft.type, "unknown event type (see `pledger events`)"
+            )
+        return etype.parse_data(draft.data)
 
-        The frontier of the last head is extended; only a stream that has no head yet is
-        rebuilt from its stored leaf hashes. A head that does not match the stream refuses
-        the write: appending would bury the mismatch."""
+    def _open_stream(
+        self, session: Any, pid: str
+    ) -> tuple[PartnershipState, Frontier, bool | None]:
+        """Lock a partnership for this transaction, replay its validation state and load its
+        Merkle frontier from the last tree head (rebuilt from the stored hashes only for a
+        stream that has no head yet). A head that does not match the stream refuses the
+        write: appending would bury the mismatch."""
+        if self.dialect == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(pid)})
+        stored = self.stream(pid)
+        state = self._replay(pid, stored)
         row = session.execute(
             text(
                 "SELECT size, frontier FROM pledger_tree_heads WHERE partnership = :p "
@@ -565,8 +585,9 @@ class Ledger:
             )
         else:
             frontier = Frontier.from_json(json.loads(row[1]))
-        for event in new:
-            frontier.append(bytes.fromhex(event.hash))
+        return state, frontier, None
+
+    def _record_head(self, session: Any, pid: str, frontier: Frontier, clock: str) -> None:
         session.execute(
             text(
                 "INSERT INTO pledger_tree_heads (partnership, size, root, frontier, recorded_at) "
