@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
+import sqlalchemy.exc
 from eventsourcing.application import Application
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, Mapper, OperationalError, StoredEvent
@@ -495,7 +496,8 @@ class Ledger:
         for attempt in range(WRITE_ATTEMPTS):
             try:
                 return self._write(source(), keep)
-            except (IntegrityError, OperationalError) as exc:
+            except (IntegrityError, OperationalError, sqlalchemy.exc.OperationalError) as exc:
+                # (eventsourcing-sqlalchemy leaves SQLite's "database is locked" unconverted)
                 if attempt == WRITE_ATTEMPTS - 1:
                     raise ConflictError(
                         f"gave up after {WRITE_ATTEMPTS} attempts against concurrent writers "
