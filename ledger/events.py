@@ -22,6 +22,7 @@ MAX_LINE_BYTES = 1024 * 1024
 ENVELOPE_FIELDS = ("partnership", "type", "occurred_on", "actor", "data")
 EXPORT_FIELDS = ("id", "seq", "recorded_at", "hash")
 SIGNED_FIELDS = ("signer", "signature")
+BASE64_RE = re.compile(r"[A-Za-z0-9+/]{4,500}={0,2}")
 TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 
 
@@ -203,6 +204,14 @@ def parse_draft(obj: Any) -> Draft:
     signed = {k: obj[k] for k in SIGNED_FIELDS if k in obj}
     if signed and len(signed) != 2:
         raise InvalidEvent(etype, "signature", None, "signer and signature come together")
+    if signed:
+        if not isinstance(signed["signer"], str) or not SHA256_RE.fullmatch(signed["signer"]):
+            raise InvalidEvent(
+                etype, "signer", signed["signer"], "a key fingerprint is 64 lowercase hex digits"
+            )
+        signature = signed["signature"]
+        if not isinstance(signature, str) or not BASE64_RE.fullmatch(signature):
+            raise InvalidEvent(etype, "signature", signature, "a signature is standard base64")
     draft = Draft(
         partnership=partnership,
         type=etype,
