@@ -20,9 +20,9 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import IO, Any, ClassVar, Protocol
 
 import sqlalchemy.exc
 from eventsourcing.application import Application
@@ -45,6 +45,18 @@ from ledger.errors import (
 from ledger.events import Draft, Envelope, now, parse_time, read_drafts, thaw
 from ledger.merkle import Frontier
 from ledger.state import PartnershipState
+
+class Signer(Protocol):
+    """A partner's signing key as the write path sees it: it signs the canonical leaf of a
+    new event, which has no ``signer`` or ``signature`` yet (DESIGN.md, Integrity)."""
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    def sign(self, message: bytes) -> str:
+        """The standard-base64 signature of ``message``."""
+        ...
+
 
 DEFAULT_URL = "sqlite:///pledger.db"
 #: Namespace of the uuid5 stream ids: uuid5(NAMESPACE_URL, "urn:pledger:partnership").
@@ -465,15 +477,15 @@ class Ledger:
 
     # -- writing --------------------------------------------------------------------------
 
-    def record(self, draft: Draft) -> Envelope:
+    def record(self, draft: Draft, *, signer: Signer | None = None) -> Envelope:
         """Record one new event; returns it as stored."""
-        return self.append([(None, draft)]).events[0]
+        return self.append([(None, draft)], signer=signer).events[0]
 
-    def import_jsonl(self, stream: IO[bytes]) -> Written:
+    def import_jsonl(self, stream: IO[bytes], *, signer: Signer | None = None) -> Written:
         """Import a JSON Lines stream: all of it, or (on the first bad line) none of it."""
-        return self.append(read_drafts(stream))
+        return self.append(read_drafts(stream), signer=signer)
 
-    def import_file(self, path: Path) -> Written:
+    def import_file(self, path: Path, *, signer: Signer | None = None) -> Written:
         """Import a JSON Lines file, streaming: memory stays bounded by the partnerships'
         state, not the file's size, and the new events are counted rather than kept."""
 
@@ -481,21 +493,28 @@ class Ledger:
             with open(path, "rb") as stream:
                 yield from read_drafts(stream)
 
-        return self._append(lines, keep=False)
+        return self._append(lines, keep=False, signer=signer)
 
-    def append(self, drafts: Iterable[tuple[int | None, Draft]]) -> Written:
-        """Check and write events atomically: every one, or none and a ``LedgerError``."""
+    def append(
+        self, drafts: Iterable[tuple[int | None, Draft]], *, signer: Signer | None = None
+    ) -> Written:
+        """Check and write events atomically: every one, or none and a ``LedgerError``.
+        With ``signer``, each new fact that carries no signature of its own is signed."""
         items = list(drafts)
-        return self._append(lambda: iter(items), keep=True)
+        return self._append(lambda: iter(items), keep=True, signer=signer)
 
     def _append(
-        self, source: Callable[[], Iterable[tuple[int | None, Draft]]], *, keep: bool
+        self,
+        source: Callable[[], Iterable[tuple[int | None, Draft]]],
+        *,
+        keep: bool,
+        signer: Signer | None = None,
     ) -> Written:
         """Write what ``source`` yields in one transaction, retried from the start (``source``
         is read again) when a concurrent writer wins a race."""
         for attempt in range(WRITE_ATTEMPTS):
             try:
-                return self._write(source(), keep)
+                return self._write(source(), keep, signer)
             except (IntegrityError, OperationalError, sqlalchemy.exc.OperationalError) as exc:
                 # (eventsourcing-sqlalchemy leaves SQLite's "database is locked" unconverted)
                 if attempt == WRITE_ATTEMPTS - 1:
@@ -506,7 +525,9 @@ class Ledger:
                 time.sleep(0.01 * 2**attempt)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _write(self, items: Iterable[tuple[int | None, Draft]], keep: bool) -> Written:
+    def _write(
+        self, items: Iterable[tuple[int | None, Draft]], keep: bool, signer: Signer | None
+    ) -> Written:
         """One transaction: each partnership is locked and replayed when first met; events are
         checked in order and inserted in batches; the tree heads are recorded at the end."""
         clock = format_time(now())
@@ -532,7 +553,7 @@ class Ledger:
                                 f"restore lines and new facts of {pid} cannot be mixed in one file",
                             )
                         open_streams[pid] = (state, frontier, draft.is_restore)
-                        envelope = self._place(state, draft, self._parse(draft), clock)
+                        envelope = self._place(state, draft, self._parse(draft), clock, signer)
                     except LedgerError as exc:
                         raise exc.at_line(line) if line is not None else exc from None
                     frontier.append(bytes.fromhex(envelope.hash))
@@ -605,7 +626,12 @@ class Ledger:
         )
 
     def _place(
-        self, state: PartnershipState, draft: Draft, data: dict[str, Any], clock: str
+        self,
+        state: PartnershipState,
+        draft: Draft,
+        data: dict[str, Any],
+        clock: str,
+        signer: Signer | None = None,
     ) -> Envelope:
         """Give a draft its place in the stream, check it there and fold it in."""
         etype = self.catalogue.get(draft.type)
@@ -629,6 +655,10 @@ class Ledger:
             signer=draft.signer,
             signature=draft.signature,
         )
+        if signer is not None and draft.signature is None and not draft.is_restore:
+            # the signature covers the leaf without signer and signature; both then join it
+            signature = signer.sign(envelope.leaf())
+            envelope = replace(envelope, signer=signer.fingerprint, signature=signature)
         digest = envelope.computed_hash()
         if draft.hash is not None and draft.hash != digest:
             raise InvalidEvent(
