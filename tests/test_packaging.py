@@ -38,6 +38,7 @@ def test_wheel_installs_only_the_ledger_package(wheel: Path) -> None:
         "ledger/view.py",
         "ledger/demo.py",
         "ledger/py.typed",
+        "ledger/templates/report.html",
     ):
         assert expected in names
     assert not any(n.startswith(("cli/", "plugins/", "tests/")) for n in names)
