@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -19,11 +21,18 @@ if TYPE_CHECKING:
 
 def open_ledger(ctx: click.Context, *, create: bool) -> Ledger:
     """The ledger of ``--db``; read commands pass ``create=False`` so a typo creates nothing.
-    Its catalogue includes the event types of the loaded plugins."""
+    Its catalogue includes the event types of the loaded plugins; the config's
+    ``require-signatures`` applies to its writes."""
     from ledger.store import Ledger
 
     db = ctx.find_root().obj["db"] if ctx.find_root().obj else None
-    return Ledger(db, create=create, catalogue=catalogue(ctx))
+    config = settings(ctx)[0]
+    return Ledger(
+        db,
+        create=create,
+        catalogue=catalogue(ctx),
+        require_signatures=config.require_signatures,
+    )
 
 
 def settings(ctx: click.Context) -> tuple[Config, pluggy.PluginManager]:
@@ -78,6 +87,28 @@ known_at_option = click.option(
     help="Recording time: only facts recorded by then; a bare date means the end of that day "
     "(default now).",
 )
+
+
+@contextlib.contextmanager
+def progress_bar(label: str, unit: str = "") -> Iterator[Callable[[int, int], None] | None]:
+    """A rich progress bar on stderr for long work, when stderr is a terminal; otherwise
+    None, so pipes, files and CI logs get no bar at all."""
+    import sys
+
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TimeRemainingColumn
+
+    columns = (f"[bold]{label}", BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
 
 
 def console_for_tables() -> Console:

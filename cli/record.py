@@ -13,6 +13,7 @@ import click
 
 from ledger.catalogue import CORE_TYPES, EventType
 from ledger.cli.common import catalogue, open_ledger, partnership_option
+from ledger.cli.keys import key_option, signer_for
 from ledger.errors import InvalidEvent, InvalidInput
 from ledger.events import Draft, loads
 
@@ -57,23 +58,27 @@ def record_event(
     actor: str | None,
     occurred_on: str | None,
     data: dict[str, Any],
+    key_file: str | None = None,
 ) -> None:
     from ledger.events import _envelope_date
 
     if occurred_on is not None:
         _envelope_date(etype_name, "occurred_on", occurred_on)
+    signer = signer_for(key_file)
     with open_ledger(ctx, create=True) as ledger:
         pid = partnership if etype_name == "PartnershipFounded" else ledger.choose(partnership)
         if pid is None:
             raise InvalidEvent(
                 etype_name, "partnership", None, "give the new partnership's id with -P"
             )
-        event = ledger.record(
-            Draft(partnership=pid, type=etype_name, actor=actor, data=data, occurred_on=occurred_on)
+        draft = Draft(
+            partnership=pid, type=etype_name, actor=actor, data=data, occurred_on=occurred_on
         )
+        event = ledger.record(draft, signer=signer)
+    signed = f", signed by {event.signer[:16]}" if event.signer else ""
     click.echo(
         f"recorded {event.type} in {event.partnership} as seq {event.seq} "
-        f"(occurred {event.occurred_on}, by {event.actor})"
+        f"(occurred {event.occurred_on}, by {event.actor}{signed})"
     )
 
 
@@ -84,6 +89,7 @@ def record_event(
 @actor_option
 @on_option
 @click.option("--data", "data_json", metavar="JSON", help="All data fields as one JSON object.")
+@key_option
 @click.pass_context
 def record(
     ctx: click.Context,
@@ -93,6 +99,7 @@ def record(
     actor: str | None,
     occurred_on: str | None,
     data_json: str | None,
+    key_file: str | None,
 ) -> None:
     """Record one event of any type (see `pledger events`).
 
@@ -112,7 +119,7 @@ def record(
             raise InvalidEvent(event_type, "data", data_json, str(exc)) from None
     else:
         data = parse_assignments(etype, fields)
-    record_event(ctx, event_type, partnership, actor, occurred_on, data)
+    record_event(ctx, event_type, partnership, actor, occurred_on, data, key_file)
 
 
 def short_command(
@@ -128,6 +135,7 @@ def short_command(
         partnership: str | None,
         actor: str | None,
         occurred_on: str | None,
+        key_file: str | None,
         **options: str | None,
     ) -> None:
         data: dict[str, Any] = {} if positional == "partnership" else {positional: ident}
@@ -137,7 +145,7 @@ def short_command(
             raw = options.get(fld.name)
             if raw is not None:
                 data[fld.name] = etype.parse_text_value(fld.name, raw)
-        record_event(ctx, event_type, partnership, actor, occurred_on, data)
+        record_event(ctx, event_type, partnership, actor, occurred_on, data, key_file)
 
     command = click.pass_context(callback)
     for fld in reversed(others):
@@ -151,7 +159,7 @@ def short_command(
             metavar=fld.kind.upper() if not fld.enum else "|".join(fld.enum),
             help=f"{'required' if fld.required else 'optional'}{extra}",
         )(command)
-    for decorate in (on_option, actor_option, partnership_option):
+    for decorate in (key_option, on_option, actor_option, partnership_option):
         command = decorate(command)
     command = click.argument("ident", metavar=positional.upper())(command)
     return click.command(name, help=f"{help_text} (records {event_type}).")(command)

@@ -21,6 +21,7 @@ from typing import Any
 
 from ledger.canonical import plain_decimal
 from ledger.errors import InvalidEvent
+from ledger.keys import decode_public_key, decode_signature
 
 ID_RE = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -88,6 +89,8 @@ KINDS = (
     "with",
     "subject",
     "waiver-subject",
+    "public-key",
+    "signature",
     "new",
     "ref",
 )
@@ -164,7 +167,13 @@ LearningShared             | -       | summary audience?:texts | share learning 
 PartnershipClosed          | -       | reason:closure learning impact? | closure
 # Audit
 FindingWaived              | -       | rule:rule subject:waiver-subject partner?:partner reason approved_by:partners until?:date | a waiver is itself on the record
+# Signing keys
+PartnerKeyRegistered       | partner | partner:partner public_key:public-key fingerprint:sha256 endorsed_by?:sha256 endorsement?:signature | a partner's signing key, signed by itself
+PartnerKeyRevoked          | -       | partner:partner fingerprint:sha256 reason approved_by?:partners | a key that must no longer sign
 """
+
+#: The key registry's types (docs/signing.md): added to EVENTS.md's catalogue by issue #10.
+KEY_TYPES = frozenset({"PartnerKeyRegistered", "PartnerKeyRevoked"})
 
 #: Lists that EVENTS.md requires to hold at least one item.
 NON_EMPTY_LISTS = frozenset({"channels", "attendees", "lenses", "with", "deciders", "approved_by"})
@@ -269,13 +278,17 @@ def check_text(event_type: str, fld: Field, value: Any) -> str:
         raise _fail(event_type, fld, value, "must not be empty")
     if len(value) > TEXT_LIMIT:
         raise _fail(event_type, fld, value, f"longer than {TEXT_LIMIT:,} characters")
-    for ch in value:
-        code = ord(ch)
-        if (code < 0x20 and ch not in "\n\t") or 0x7F <= code <= 0x9F:
-            raise _fail(event_type, fld, value, f"control character U+{code:04X} is not allowed")
+    bad = _NOT_TEXT.search(value)
+    if bad is not None:
+        code = ord(bad.group())
         if 0xD800 <= code <= 0xDFFF:
             raise _fail(event_type, fld, value, "unpaired surrogate is not valid Unicode")
+        raise _fail(event_type, fld, value, f"control character U+{code:04X} is not allowed")
     return value
+
+
+#: What text may not hold: control characters (but newline and tab) and lone surrogates.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def check_id(event_type: str, fld: Field, value: Any) -> str:
@@ -369,6 +382,16 @@ def parse_value(event_type: str, fld: Field, value: Any) -> Any:
     if kind == "rule":
         if not isinstance(value, str) or not RULE_RE.fullmatch(value):
             raise _fail(event_type, fld, value, "rule ids match [A-Z]{2,4}[0-9]{3}")
+        return value
+    if kind == "public-key":
+        if decode_public_key(value) is None:
+            raise _fail(
+                event_type, fld, value, "must be a raw Ed25519 public key (32 bytes) in base64"
+            )
+        return value
+    if kind == "signature":
+        if decode_signature(value) is None:
+            raise _fail(event_type, fld, value, "must be an Ed25519 signature (64 bytes) in base64")
         return value
     if kind in LIST_KINDS:
         return _parse_list(event_type, fld, value)

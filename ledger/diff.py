@@ -250,4 +250,8 @@ SUMMARIES: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "LearningShared": lambda d: f"learning shared: {_clip(d['summary'])}",
     "PartnershipClosed": lambda d: f"closed ({d['reason']})",
     "FindingWaived": lambda d: f"{d['rule']} waived: {_clip(d['reason'])}",
+    "PartnerKeyRegistered": lambda d: f"{d['partner']} registered key {d['fingerprint'][:16]}",
+    "PartnerKeyRevoked": lambda d: (
+        f"{d['partner']}'s key {d['fingerprint'][:16]} revoked: {_clip(d['reason'])}"
+    ),
 }

@@ -2,6 +2,7 @@
 
 LedgerError                 anything the ledger refuses; the CLI prints it on one line, exit 2
 ├── InvalidEvent            an event breaks EVENTS.md (field, value, reference, order)
+│   └── SignatureError      its signature is bad, misplaced or missing (docs/signing.md)
 ├── InvalidInput            a line or file cannot be read as the interchange format
 ├── ConflictError           a write lost every retry against concurrent writers
 ├── NoLedger                a read command found no ledger at the given place
@@ -41,6 +42,17 @@ class LedgerError(Exception):
             self.args = (self.message,)
         return self
 
+    def at_row(self, row: int, column: str | None = None) -> LedgerError:
+        """Name the spreadsheet row (the header is row 1) and column the error came from (CSV
+        import), in place of the line number the ledger's write gave it."""
+        if self.line is not None:
+            self.message = self.message.removeprefix(f"line {self.line}: ")
+        self.line = row
+        where = f"row {row}" + (f", column {column}" if column else "")
+        self.message = f"{where}: {self.message}"
+        self.args = (self.message,)
+        return self
+
     def __str__(self) -> str:
         return self.message
 
@@ -57,6 +69,11 @@ class InvalidEvent(LedgerError):
         if field is not None:
             where += f" field {field!r} = {show(value)}"
         super().__init__(f"{where}: {reason}")
+
+
+class SignatureError(InvalidEvent):
+    """A signature that does not verify, a key the registry does not allow at that point, or
+    a missing signature where one is required. ``verify`` reports these as their own kind."""
 
 
 class InvalidInput(LedgerError):

@@ -2,10 +2,12 @@
 
 ``verify_stream`` reads the rows of one stream exactly as stored and checks, in order: the
 seq numbers run 1..n without gap or repeat; each row decodes and its content matches its
-stored hash; the stream passes the validation of EVENTS.md again; the Merkle tree rebuilt
-from the content agrees with every tree head Pledger recorded when it wrote; and the ledger
-still extends each checkpoint a partner kept (an RFC 9162 consistency proof). Every problem
-names the partnership and the first bad ``seq`` (or the checkpoint).
+stored hash; the stream passes the validation of EVENTS.md again, and every signature
+verifies against the key registry as it stood when its event was recorded (docs/signing.md;
+a bad signature is reported and the replay goes on, so every one is named); the Merkle tree
+rebuilt from the content agrees with every tree head Pledger recorded when it wrote; and the
+ledger still extends each checkpoint a partner kept (an RFC 9162 consistency proof). Every
+problem names the partnership and the first bad ``seq`` (or the checkpoint).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ledger import merkle
 from ledger.canonical import format_time
 from ledger.catalogue import ID_RE, Catalogue
-from ledger.errors import InvalidInput, LedgerError, show
+from ledger.errors import InvalidInput, LedgerError, SignatureError, show
 from ledger.events import Envelope
 from ledger.state import PartnershipState
 
@@ -68,7 +70,7 @@ def parse_checkpoints(texts: Iterable[str]) -> list[Checkpoint]:
 class Problem:
     """One way a stream fails to verify."""
 
-    kind: str  # seq, decode, bytes, hash, stream, validation, head, checkpoint
+    kind: str  # seq, decode, bytes, hash, stream, validation, signature, head, checkpoint
     message: str
     seq: int | None = None
     checkpoint: str | None = None
@@ -160,9 +162,15 @@ def verify_stream(
         if state is not None and event is not None:
             try:
                 if catalogue.get(event.type) is None:
-                    state.apply(event)  # a plugin's type, not installed here: kept opaque
+                    state.check_signature(event)  # a plugin's type, not installed here:
+                    state.apply(event)  # kept opaque, but its signature is still judged
                 else:
                     state.admit(event)
+            except SignatureError as exc:
+                problems.append(
+                    Problem("signature", f"seq {seq} has a bad or misplaced signature: {exc}", seq)
+                )
+                state.apply(event, keys=False)  # the rest was valid: go on, to name every one
             except LedgerError as exc:
                 problems.append(Problem("validation", f"seq {seq} breaks validation: {exc}", seq))
                 state = None

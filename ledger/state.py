@@ -1,7 +1,12 @@
 """The rules of EVENTS.md that need the stream: who may act, what may be referred to, in
 which order. ``PartnershipState`` is the partnership aggregate's state; ``admit`` checks an
 event against it and folds it in, ``apply`` folds without checking (replaying a stream that
-was checked when it was written)."""
+was checked when it was written).
+
+The state also holds the partnership's key registry (docs/signing.md): which keys each
+partner registered and revoked, in stream order. ``check_signature`` judges every signature
+against the registry as it stands at that point of the stream, so the same code refuses a
+write and reports a stored event to ``verify``."""
 
 from __future__ import annotations
 
@@ -9,9 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.catalogue import Catalogue, EventType
-from ledger.errors import InvalidEvent
+from ledger.catalogue import KEY_TYPES, Catalogue, EventType
+from ledger.errors import InvalidEvent, SignatureError
 from ledger.events import Envelope
+from ledger.keys import decode_public_key, endorsement_message, fingerprint_of, unsigned_leaf
+from ledger.keys import verify as verify_signature
 
 #: Acts a partner that has left may no longer record, nor be named in (EVENTS.md).
 BARRED_AFTER_LEAVING = frozenset(
@@ -62,6 +69,25 @@ class CommitmentState:
 
 
 @dataclass(slots=True)
+class KeyState:
+    """One registered key: whose it is, and where in the stream it was registered and (if
+    it was) revoked. It is live from its registration until its revocation."""
+
+    fingerprint: str
+    partner: str
+    public_key: str
+    registered_seq: int
+    registered_on: str
+    revoked_seq: int | None = None
+    revoked_on: str | None = None
+    revoked_because: str | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.revoked_seq is None
+
+
+@dataclass(slots=True)
 class DecisionState:
     proposed_on: str
     taken: bool = False
@@ -71,9 +97,15 @@ class DecisionState:
 class PartnershipState:
     """What validation needs to know about one partnership's stream so far."""
 
-    def __init__(self, partnership: str, catalogue: Catalogue) -> None:
+    def __init__(
+        self, partnership: str, catalogue: Catalogue, *, require_signatures: bool = False
+    ) -> None:
         self.partnership = partnership
         self.catalogue = catalogue
+        #: ``require-signatures = true``: refuse unsigned own acts of partners with a live key
+        self.require_signatures = require_signatures
+        #: the key registry, by fingerprint, in registration order
+        self.keys: dict[str, KeyState] = {}
         self.seq = 0
         self.last_recorded_at: str | None = None
         self.convenor: str | None = None
@@ -123,6 +155,7 @@ class PartnershipState:
                 raise InvalidEvent(
                     name, "type", name, "a partnership's first event is PartnershipFounded"
                 )
+            self.check_signature(event, etype)  # no key is registered yet: never signed
             return
         if name == "PartnershipFounded":
             raise InvalidEvent(name, "partnership", event.partnership, "is already founded")
@@ -140,6 +173,7 @@ class PartnershipState:
         if check is not None:
             check(event, event.data)
         self._check_own(etype, event)
+        self.check_signature(event, etype)  # last: a SignatureError means all else holds
 
     def _check_actor(self, etype: EventType, event: Envelope) -> None:
         actor = event.actor
@@ -437,10 +471,243 @@ class PartnershipState:
                     event.type, "approved_by", approver, f"was not a key partner on {day}"
                 )
 
+    def _check_PartnerKeyRegistered(self, event: Envelope, data: Any) -> None:
+        raw = decode_public_key(data["public_key"])
+        assert raw is not None  # the field's kind was checked
+        if data["fingerprint"] != fingerprint_of(raw):
+            raise InvalidEvent(
+                event.type,
+                "fingerprint",
+                data["fingerprint"],
+                f"is not the SHA-256 of public_key (that is {fingerprint_of(raw)})",
+            )
+        known = self.keys.get(data["fingerprint"])
+        if known is not None:
+            raise InvalidEvent(
+                event.type,
+                "fingerprint",
+                data["fingerprint"],
+                f"was already registered (to {known.partner}, seq {known.registered_seq}); "
+                "a key is registered once",
+            )
+        if ("endorsed_by" in data) != ("endorsement" in data):
+            missing = "endorsement" if "endorsed_by" in data else "endorsed_by"
+            raise InvalidEvent(
+                event.type, missing, None, "endorsed_by and endorsement come both or neither"
+            )
+
+    def _check_PartnerKeyRevoked(self, event: Envelope, data: Any) -> None:
+        partner, day = data["partner"], event.occurred_on
+        key = self.keys.get(data["fingerprint"])
+        if key is None or key.partner != partner:
+            raise InvalidEvent(
+                event.type, "fingerprint", data["fingerprint"], f"names no key of {partner}"
+            )
+        if key.revoked_seq is not None:
+            raise InvalidEvent(
+                event.type,
+                "fingerprint",
+                data["fingerprint"],
+                f"was already revoked (seq {key.revoked_seq})",
+            )
+        if day < key.registered_on:
+            raise InvalidEvent(
+                event.type,
+                "occurred_on",
+                day,
+                f"is before the key was registered ({key.registered_on})",
+            )
+        approvers = data.get("approved_by")
+        if approvers is None:
+            return  # then it must be signed by a live key of the partner (check_signature)
+        others = {
+            p for p, s in self.partners.items() if p != partner and s.engagement_at(day) == "key"
+        }
+        for approver in approvers:
+            if approver == partner:
+                raise InvalidEvent(
+                    event.type,
+                    "approved_by",
+                    approver,
+                    "the partner whose key is revoked is not one of its approvers",
+                )
+            if approver not in others:
+                raise InvalidEvent(
+                    event.type, "approved_by", approver, f"was not a key partner on {day}"
+                )
+        missing = sorted(others - set(approvers))
+        if missing:
+            raise InvalidEvent(
+                event.type,
+                "approved_by",
+                list(approvers),
+                f"a revocation without {partner}'s signature needs every other key partner; "
+                f"missing {', '.join(missing)}",
+            )
+        if event.actor not in approvers:
+            raise InvalidEvent(
+                event.type,
+                "actor",
+                event.actor,
+                "an approved revocation is recorded by one of its approvers",
+            )
+
+    # -- signatures -----------------------------------------------------------------------
+
+    def live_keys(self, partner: str) -> list[KeyState]:
+        """The partner's keys that are registered and not revoked at this point."""
+        return [k for k in self.keys.values() if k.partner == partner and k.live]
+
+    def check_signature(self, event: Envelope, etype: EventType | None = None) -> None:
+        """Refuse with a ``SignatureError`` a signature that does not verify over the event,
+        or whose key the registry does not allow here (unknown, revoked, another partner's),
+        and an unsigned event that must be signed (docs/signing.md). ``etype`` is None for
+        the opaque events of a plugin that is not installed: only the signature is judged."""
+        name = event.type
+        if event.signer is None or event.signature is None:
+            if event.signer is not None or event.signature is not None:
+                raise SignatureError(
+                    name, "signature", event.signature, "signer and signature come together"
+                )
+            if etype is not None:
+                self._check_unsigned(etype, event)
+            return
+        registering = etype is not None and name == "PartnerKeyRegistered"
+        if registering:
+            key = None
+            public_key = event.data["public_key"]
+            if event.signer != event.data["fingerprint"]:
+                raise SignatureError(
+                    name,
+                    "signer",
+                    event.signer,
+                    "a key registration is signed by the key it registers (proof of possession)",
+                )
+        else:
+            key = self.keys.get(event.signer)
+            if key is None:
+                raise SignatureError(
+                    name,
+                    "signer",
+                    event.signer,
+                    f"no key with this fingerprint is registered in {self.partnership}",
+                )
+            public_key = key.public_key
+        if not verify_signature(public_key, unsigned_leaf(event), event.signature):
+            raise SignatureError(
+                name,
+                "signature",
+                event.signature,
+                "does not verify: the signer's key did not sign this event "
+                "(altered, or copied from another event)",
+            )
+        if registering:
+            self._check_endorsement(event, event.data)
+            return
+        assert key is not None
+        if key.partner != event.actor:
+            raise SignatureError(
+                name,
+                "signer",
+                event.signer,
+                f"is a key of {key.partner}, not of the actor {event.actor}",
+            )
+        if key.revoked_seq is not None:
+            raise SignatureError(
+                name,
+                "signer",
+                event.signer,
+                f"this key of {key.partner} was revoked (seq {key.revoked_seq})",
+            )
+        if name == "PartnerKeyRevoked" and "approved_by" not in event.data:
+            partner = event.data["partner"]
+            if key.partner != partner:
+                raise SignatureError(
+                    name,
+                    "signer",
+                    event.signer,
+                    f"a revocation without approved_by is signed by a live key of {partner}",
+                )
+
+    def _check_endorsement(self, event: Envelope, data: Any) -> None:
+        """A partner's first key is trusted on first use; a further key must carry the
+        endorsement of one of the partner's live keys."""
+        partner, endorser = data["partner"], data.get("endorsed_by")
+        live = self.live_keys(partner)
+        if not live:
+            if endorser is not None:
+                raise SignatureError(
+                    event.type,
+                    "endorsed_by",
+                    endorser,
+                    f"{partner} has no live key to endorse a further one",
+                )
+            return
+        if endorser is None:
+            raise SignatureError(
+                event.type,
+                "endorsed_by",
+                None,
+                f"{partner} already has a live key ({live[0].fingerprint[:16]}...): a further "
+                "key must be endorsed by one (pledger keys register --signed-by FILE)",
+            )
+        key = self.keys.get(endorser)
+        if key is None or key.partner != partner or not key.live:
+            raise SignatureError(
+                event.type, "endorsed_by", endorser, f"is not a live key of {partner}"
+            )
+        message = endorsement_message(self.partnership, partner, data["fingerprint"])
+        if not verify_signature(key.public_key, message, data["endorsement"]):
+            raise SignatureError(
+                event.type,
+                "endorsement",
+                data["endorsement"],
+                f"does not verify: endorsed_by did not endorse this key for {partner} "
+                f"in {self.partnership}",
+            )
+
+    def _check_unsigned(self, etype: EventType, event: Envelope) -> None:
+        name, data = event.type, event.data
+        if name == "PartnerKeyRegistered":
+            raise SignatureError(
+                name,
+                "signature",
+                None,
+                "a key registration is signed by the key it registers (proof of possession; "
+                "use pledger keys register)",
+            )
+        if name == "PartnerKeyRevoked":
+            if "approved_by" not in data:
+                raise SignatureError(
+                    name,
+                    "signature",
+                    None,
+                    f"a revocation is signed by a live key of {data['partner']}, or, for a "
+                    "lost key, carries approved_by (every other key partner)",
+                )
+            if self.live_keys(event.actor):
+                raise SignatureError(
+                    name,
+                    "signature",
+                    None,
+                    f"the approver recording it, {event.actor}, has a live key: sign with it",
+                )
+        if self.require_signatures:
+            speaker = self.speaker(etype, data)
+            if speaker is not None and self.live_keys(speaker):
+                raise SignatureError(
+                    name,
+                    "signature",
+                    None,
+                    f"an own act of {speaker}, who has a live key, must be signed "
+                    "(require-signatures = true; give --key or PLEDGER_KEY)",
+                )
+
     # -- folding --------------------------------------------------------------------------
 
-    def apply(self, event: Envelope) -> None:
-        """Fold a checked event into the state."""
+    def apply(self, event: Envelope, *, keys: bool = True) -> None:
+        """Fold a checked event into the state. ``keys=False`` leaves the key registry as it
+        was (``verify`` folds a key event whose signature failed that way)."""
         self.seq = event.seq
         self.last_recorded_at = event.recorded_at
         name, data, day = event.type, event.data, event.occurred_on
@@ -452,6 +719,8 @@ class PartnershipState:
         for fld in etype.fields:
             if fld.kind == "new" and fld.name in data:
                 self.ids.setdefault(fld.name, {})[data[fld.name]] = day
+        if not keys and name in KEY_TYPES:
+            return
         fold = getattr(self, f"_fold_{name}", None)
         if fold is not None:
             fold(event, data)
@@ -517,3 +786,14 @@ class PartnershipState:
 
     def _fold_PartnershipClosed(self, event: Envelope, data: Any) -> None:
         self.closed_on = event.occurred_on
+
+    def _fold_PartnerKeyRegistered(self, event: Envelope, data: Any) -> None:
+        self.keys[data["fingerprint"]] = KeyState(
+            data["fingerprint"], data["partner"], data["public_key"], event.seq, event.occurred_on
+        )
+
+    def _fold_PartnerKeyRevoked(self, event: Envelope, data: Any) -> None:
+        key = self.keys[data["fingerprint"]]
+        key.revoked_seq = event.seq
+        key.revoked_on = event.occurred_on
+        key.revoked_because = data["reason"]

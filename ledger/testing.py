@@ -10,6 +10,7 @@ runs one rule on it. Also a pytest plugin (entry point ``pytest11``) giving the 
 
 Each event is recorded, by default, at noon UTC of its business date (never earlier than the
 event before it), so histories read as if kept on time; pass ``at=`` to record one late.
+``register_key`` gives a partner a signing key and ``record(..., key=k)`` signs with it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ledger.audit import AuditReport, run_audit
 from ledger.config import Config
 from ledger.events import Draft, Envelope, now, parse_time
 from ledger.hookspecs import hookimpl
+from ledger.keys import SigningKey
 from ledger.manager import collect_rules, get_plugin_manager
 from ledger.rules import Finding, Rule
 from ledger.store import Ledger
@@ -85,16 +87,25 @@ class PartnershipBuilder:
         self._last_at: datetime | None = None
 
     def record(
-        self, type: str, *, on: str, actor: str | None = None, at: str | None = None, **data: Any
+        self,
+        type: str,
+        *,
+        on: str,
+        actor: str | None = None,
+        at: str | None = None,
+        key: SigningKey | None = None,
+        **data: Any,
     ) -> Envelope:
         """Record one event of ``type`` that occurred ``on`` a date, with ``data`` as keyword
         arguments (``with_`` for the field ``with``). The actor defaults to the partner an own
-        act speaks for, else the convenor. ``at`` is the recording time (ISO)."""
+        act speaks for, else the partner of ``key`` (which signs the event), else the
+        convenor. ``at`` is the recording time (ISO)."""
         data = {k.rstrip("_"): v for k, v in data.items()}
         recorded = parse_time(at) if at else self._default_time(on)
         event = self._write(
             Draft(partnership=self.id, type=type, actor=actor, data=data, occurred_on=on),
             recorded,
+            key,
         )
         self._last_at = max(self._last_at or recorded, recorded)
         return event
@@ -105,18 +116,33 @@ class PartnershipBuilder:
             return self._last_at + timedelta(microseconds=1)
         return noon
 
-    def _write(self, draft: Draft, recorded: datetime) -> Envelope:
+    def _write(self, draft: Draft, recorded: datetime, key: SigningKey | None) -> Envelope:
         etype = self.book.ledger.catalogue.get(draft.type)
         if draft.actor is None and (etype is None or etype.own is None):
             draft = Draft(
                 partnership=draft.partnership,
                 type=draft.type,
-                actor=self.convenor,
+                actor=key.partner if key is not None and key.partner else self.convenor,
                 data=draft.data,
                 occurred_on=draft.occurred_on,
             )
         with _clock(recorded):
-            return self.book.ledger.record(draft)
+            return self.book.ledger.record(draft, signer=key)
+
+    def register_key(
+        self, partner: str, *, on: str, signed_by: SigningKey | None = None, at: str | None = None
+    ) -> SigningKey:
+        """Give ``partner`` a new signing key, registered with ``PartnerKeyRegistered`` (signed
+        by itself; a further key is endorsed by ``signed_by``, a live key of the partner)."""
+        new = SigningKey.generate(partner)
+        self.record(
+            "PartnerKeyRegistered",
+            on=on,
+            at=at,
+            key=new,
+            **new.registration(self.id, partner, endorser=signed_by),
+        )
+        return new
 
     def partner(
         self,

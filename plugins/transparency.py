@@ -7,13 +7,16 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ledger import hookimpl, rule
+from ledger.catalogue import CORE_TYPES
 from ledger.rules import Context, Finding, Rule
 
 if TYPE_CHECKING:
+    from ledger.events import Envelope
     from ledger.view import (
         CommunicationProtocol,
         Moment,
         Partner,
+        PartnerKey,
         PartnershipView,
         Signature,
     )
@@ -306,6 +309,8 @@ def problem_first_in_review(view: PartnershipView, ctx: Context) -> Iterator[Fin
 
 
 def _utc_day(recorded_at: str) -> date:
+    if recorded_at.endswith("Z"):  # how the ledger writes every time: UTC already
+        return date.fromisoformat(recorded_at[:10])
     return datetime.fromisoformat(recorded_at).astimezone(UTC).date()
 
 
@@ -346,6 +351,61 @@ def late_record(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     )
 
 
+def _speaker(view: PartnershipView, event: Envelope) -> str | None:
+    """The partner an own act of the core catalogue speaks for (None for other acts)."""
+    etype = CORE_TYPES.get(event.type)
+    if etype is None or etype.own is None:
+        return None
+    if etype.own == "owner":
+        commitment = view.commitments.get(event.data.get("commitment", ""))
+        return commitment.owner if commitment is not None else None
+    partner = event.data.get("partner")
+    return partner if isinstance(partner, str) else None
+
+
+@rule(
+    "TR007",
+    name="unsigned-own-act",
+    principle="transparency",
+    severity="warning",
+    example="ngo registers a key at seq 5 and signs its vote at seq 6; its CommitmentMade at "
+    "seq 9 is recorded without a signature.",
+)
+def unsigned_own_act(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
+    """An own act was recorded without a signature while its partner had a live key: one
+    registered earlier in the stream and not revoked before the act.
+
+    Once a partner signs, an unsigned act in its name is a lapse or was written by someone
+    else: partners should see which of their acts carry no proof (docs/signing.md). Keys go by
+    stream order (seq), as the ledger checks them. One finding per partner (subject
+    partner:ID) counts its unsigned acts; the evidence is those acts, then the registration of
+    the key that was live at the first of them (at most 20)."""
+    if not view.keys:
+        return
+    keys: dict[str, list[PartnerKey]] = {}
+    for key in view.keys.values():
+        keys.setdefault(key.partner, []).append(key)
+    unsigned: dict[str, list[tuple[Envelope, PartnerKey]]] = {}
+    for event in view.events:
+        if event.signature is not None:
+            continue
+        partner = _speaker(view, event)
+        live = [k for k in keys.get(partner or "", ()) if k.live_at(event.seq)]
+        if partner is not None and live:
+            unsigned.setdefault(partner, []).append((event, live[0]))
+    for partner, acts in sorted(unsigned.items()):
+        first, key = acts[0]
+        count = f"{len(acts)} own act{'s' * (len(acts) != 1)}"
+        yield ctx.finding(
+            f"partner:{partner}",
+            f"{partner} has {count} recorded without a signature while it had a live key; the "
+            f"first, {first.type} (seq {first.seq}), came after its key {key.id[:16]} was "
+            f"registered (seq {key.seq}).",
+            partner=partner,
+            evidence=[*(e.seq for e, _ in acts[:19]), key.seq],
+        )
+
+
 @hookimpl
 def pledger_rules() -> list[Rule]:
     return [
@@ -355,4 +415,5 @@ def pledger_rules() -> list[Rule]:
         late_revision,
         problem_first_in_review,
         late_record,
+        unsigned_own_act,
     ]

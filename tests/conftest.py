@@ -42,7 +42,7 @@ def postgres_database() -> Iterator[str]:
 def _fixed_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests run at a known time unless they say otherwise; no env leaks in from the shell."""
     monkeypatch.setenv("PLEDGER_NOW", "2026-06-01T12:00:00Z")
-    for name in ("PLEDGER_DB", "PLEDGER_ACTOR"):
+    for name in ("PLEDGER_DB", "PLEDGER_ACTOR", "PLEDGER_KEY", "PLEDGER_KEY_PASSPHRASE"):
         monkeypatch.delenv(name, raising=False)
 
 

@@ -1,5 +1,5 @@
-"""Transparency rules TR002-TR006 (RULES.md, issue #6): each fires where a partnership fell
-short and stays silent on the nearest legal case.
+"""Transparency rules TR002-TR006 (RULES.md, issue #6) and TR007 (docs/signing.md, issue
+#10): each fires where a partnership fell short and stays silent on the nearest legal case.
 
 Every partnership here is founded on 2026-01-10 (seq 1) and its three key partners join on
 2026-01-12: ngo (seq 2), city (seq 3) and water-co (seq 4). Events are recorded at noon of
@@ -19,6 +19,7 @@ from ledger.plugins.transparency import (
     pledger_rules,
     problem_first_in_review,
     undeclared_assumptions,
+    unsigned_own_act,
 )
 from ledger.rules import Finding
 from ledger.testing import LedgerBuilder, PartnershipBuilder
@@ -46,7 +47,7 @@ def only(findings: list[Finding]) -> Finding:
     return findings[0]
 
 
-def test_the_module_gives_the_six_rules_as_rules_md_defines_them() -> None:
+def test_the_module_gives_the_seven_rules_as_rules_md_and_signing_md_define_them() -> None:
     rules = pledger_rules()
     assert [(r.id, r.name, r.principle, r.severity, dict(r.options)) for r in rules] == [
         ("TR001", "decision-without-rationale", "transparency", "error", {}),
@@ -55,6 +56,7 @@ def test_the_module_gives_the_six_rules_as_rules_md_defines_them() -> None:
         ("TR004", "late-revision", "transparency", "warning", {}),
         ("TR005", "problem-first-in-review", "transparency", "info", {"window_days": 90}),
         ("TR006", "late-record", "transparency", "info", {"max_delay_days": 30}),
+        ("TR007", "unsigned-own-act", "transparency", "warning", {}),
     ]
     assert all(r.summary and r.description and r.example for r in rules)
 
@@ -853,3 +855,91 @@ def test_tr006_waived(ledger_builder: LedgerBuilder) -> None:
         approved_by=["city"],
     )
     assert only(p.audit(late_record, as_of="2026-06-01")).waived
+
+
+# -- TR007 unsigned-own-act -----------------------------------------------------------------
+
+
+def pledge(p: PartnershipBuilder, cid: str, partner: str, on: str = "2026-02-01", **kw: Any) -> int:
+    return p.record(
+        "CommitmentMade", on=on, commitment=cid, partner=partner, kind="money",
+        description="Funds", **kw,
+    ).seq  # fmt: skip
+
+
+def test_tr007_fires_on_own_acts_left_unsigned_after_a_key(ledger_builder: LedgerBuilder) -> None:
+    p = founded(ledger_builder)
+    before = pledge(p, "c-0", "ngo", on="2026-01-20")  # no key yet: not a lapse
+    key = p.register_key("ngo", on="2026-02-01")
+    registered = p.events()[-1].seq
+    pledge(p, "c-1", "ngo", key=key)  # signed
+    unsigned = pledge(p, "c-2", "ngo")
+    fulfilled = p.record(
+        "CommitmentFulfilled", on="2026-02-03", commitment="c-1", evidence="Receipt"
+    ).seq  # an own act of the commitment's owner
+    pledge(p, "c-3", "city")  # city has no key
+    p.record("MeetingHeld", on="2026-02-04", actor="ngo", meeting="m-1", purpose="Plan",
+             attendees=["ngo", "city"])  # fmt: skip  # not an own act
+    f = only(p.audit(unsigned_own_act, as_of="2026-06-01"))
+    assert (f.rule, f.subject, f.partner, f.severity) == ("TR007", "partner:ngo", "ngo", "warning")
+    assert f.message == (
+        f"ngo has 2 own acts recorded without a signature while it had a live key; the first, "
+        f"CommitmentMade (seq {unsigned}), came after its key {key.fingerprint[:16]} was "
+        f"registered (seq {registered})."
+    )
+    assert f.evidence == (unsigned, fulfilled, registered)
+    assert before not in f.evidence
+
+
+def test_tr007_silent_when_every_own_act_after_the_key_is_signed(
+    ledger_builder: LedgerBuilder,
+) -> None:
+    p = founded(ledger_builder)
+    key = p.register_key("ngo", on="2026-02-01")
+    pledge(p, "c-1", "ngo", key=key)
+    p.record("AssumptionDeclared", on="2026-02-02", partner="ngo", text="Rain", key=key)
+    pledge(p, "c-2", "city")
+    assert p.audit(unsigned_own_act, as_of="2026-06-01") == []
+
+
+def test_tr007_a_revoked_key_no_longer_asks_for_signatures(ledger_builder: LedgerBuilder) -> None:
+    p = founded(ledger_builder)
+    key = p.register_key("ngo", on="2026-02-01")
+    p.record(
+        "PartnerKeyRevoked", on="2026-02-02", partner="ngo", fingerprint=key.fingerprint,
+        reason="Leaving the pilot", key=key,
+    )  # fmt: skip
+    pledge(p, "c-1", "ngo", on="2026-02-03")
+    assert p.audit(unsigned_own_act, as_of="2026-06-01") == []
+    # ...but the act recorded between registration and revocation would have been flagged
+    q = ledger_builder.partnership("q", on="2026-01-10")
+    q.partner("ngo", on="2026-01-12")
+    key = q.register_key("ngo", on="2026-02-01")
+    act = q.record("AssumptionDeclared", on="2026-02-02", partner="ngo", text="Rain").seq
+    q.record(
+        "PartnerKeyRevoked", on="2026-02-03", partner="ngo", fingerprint=key.fingerprint,
+        reason="Rotated", key=key,
+    )  # fmt: skip
+    assert only(q.audit(unsigned_own_act, as_of="2026-06-01")).evidence[0] == act
+
+
+def test_tr007_judges_only_what_the_audit_sees(ledger_builder: LedgerBuilder) -> None:
+    p = founded(ledger_builder)
+    p.register_key("ngo", on="2026-02-01")
+    act = pledge(p, "c-1", "ngo", on="2026-01-25", at="2026-02-05T09:00:00Z")  # recorded late
+    assert only(p.audit(unsigned_own_act, as_of="2026-06-01")).evidence[0] == act
+    assert p.audit(unsigned_own_act, as_of="2026-01-31") == []  # the key came later
+    assert p.audit(unsigned_own_act, as_of="2026-06-01", known_at="2026-02-04T00:00:00Z") == []
+
+
+def test_tr007_counts_every_act_and_cites_at_most_20(ledger_builder: LedgerBuilder) -> None:
+    p = founded(ledger_builder)
+    p.register_key("ngo", on="2026-02-01")
+    registered = p.events()[-1].seq
+    acts = [
+        p.record("AssumptionDeclared", on="2026-02-02", partner="ngo", text=f"A{i}").seq
+        for i in range(25)
+    ]
+    f = only(p.audit(unsigned_own_act, as_of="2026-06-01"))
+    assert f.message.startswith("ngo has 25 own acts recorded without a signature")
+    assert f.evidence == (*acts[:19], registered)
