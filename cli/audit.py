@@ -17,10 +17,12 @@ from ledger.cli.common import (
     known_at_option,
     open_ledger,
     partnership_option,
+    progress_bar,
     safe,
     settings,
 )
 from ledger.errors import InvalidInput
+from ledger.report import html_renderer, render_audit_html
 
 if TYPE_CHECKING:
     import pluggy
@@ -57,7 +59,7 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     "--format",
     "fmt",
     metavar="FORMAT",
-    help="text, json, markdown, sarif, junit or a plugin's format [config: format].",
+    help="text, json, markdown, sarif, junit, html or a plugin's format [config: format].",
 )
 @click.option(
     "--fail-on",
@@ -65,6 +67,14 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     help="Exit 1 on an unwaived finding at or above: info, warning, error (default) or never.",
 )
 @click.option("-o", "--output", metavar="FILE", help="Write the report to FILE (atomically).")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Audit partnerships in this many processes (they are independent).",
+)
 @click.pass_context
 def audit(
     ctx: click.Context,
@@ -77,6 +87,7 @@ def audit(
     fmt: str | None,
     fail_on: str | None,
     output: str | None,
+    jobs: int,
 ) -> None:
     """Run the rules over each partnership's replayed history and report the findings.
 
@@ -93,7 +104,7 @@ def audit(
     renderers = _renderers(pm)
     if config.format not in renderers:
         raise InvalidInput(f"--format {config.format!r} is not one of {', '.join(renderers)}")
-    with open_ledger(ctx, create=False) as ledger:
+    with open_ledger(ctx, create=False) as ledger, progress_bar("Auditing") as progress:
         targets = None if all_ else [ledger.choose(partnership)]
         report = run_audit(
             ledger,
@@ -102,7 +113,11 @@ def audit(
             pm=pm,
             as_of=parse_as_of(as_of) if as_of else None,
             known_at=parse_known_at(known_at) if known_at else None,
+            jobs=jobs,
+            progress=progress,
         )
+        if renderers[config.format] is render_audit_html:  # the page shows the views too
+            renderers["html"] = html_renderer(ledger, report)
     buffer = io.StringIO()
     renderers[config.format](report, buffer)
     if output is None:
@@ -117,7 +132,7 @@ def audit(
 def _renderers(pm: pluggy.PluginManager) -> dict[str, Any]:
     from ledger.formats import BUILTIN_FORMATS
 
-    renderers: dict[str, Any] = {"text": render_text, **BUILTIN_FORMATS}
+    renderers: dict[str, Any] = {"text": render_text, **BUILTIN_FORMATS, "html": render_audit_html}
     for extra in pm.hook.pledger_output_formats():
         renderers.update(extra or {})
     return renderers

@@ -2,18 +2,48 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from typing import Any
 
 import click
 
+from ledger import __version__
 from ledger.errors import LedgerError
+
+#: Each command and the module of ``ledger.cli`` that defines it. A module is imported only
+#: when one of its commands is run or listed, so ``pledger --version`` imports none of them
+#: (tests/test_cli.py checks this table against every module's ``COMMANDS``).
+COMMAND_MODULES = {
+    **dict.fromkeys(("init", "demo", "log", "events"), "read"),
+    **dict.fromkeys(
+        ("record", "new", "partner", "commit", "fulfil", "propose", "vote", "decide", "share"),
+        "record",
+    ),
+    "review": "record",
+    **dict.fromkeys(("show", "diff"), "show"),
+    **dict.fromkeys(("import", "export", "template"), "transfer"),
+    **dict.fromkeys(("checkpoint", "verify", "prove", "verify-proof"), "integrity"),
+    **dict.fromkeys(("audit", "rules", "rule", "plugins", "waive"), "audit"),
+    "report": "report",
+    "keys": "keys",
+}
 
 
 class PledgerGroup(click.Group):
     """Turns every error, the ledger's and click's usage errors alike, into one line on stderr
-    (exit code 2, or 1 for a history that does not verify)."""
+    (exit code 2, or 1 for a history that does not verify); loads commands when needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *COMMAND_MODULES})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMAND_MODULES:
+            module = importlib.import_module(f"ledger.cli.{COMMAND_MODULES[name]}")
+            for command in module.COMMANDS:
+                self.add_command(command)
+        return self.commands.get(name)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
@@ -62,22 +92,11 @@ def fail(message: str, code: int = 2) -> None:
     metavar="MODULE_OR_FILE",
     help="Load a rule plugin: a module name or a .py file (repeatable).",
 )
-@click.version_option(package_name="pledger", prog_name="pledger")
+@click.version_option(__version__, prog_name="pledger")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, plugins: tuple[str, ...]) -> None:
     """Pledger: a tamper-evident ledger of partnership commitments, decisions and reviews."""
     ctx.obj = {"db": db, "plugins": plugins}
-
-
-def _register() -> None:
-    from ledger.cli import audit, integrity, read, record, show, transfer
-
-    for module in (read, record, show, transfer, integrity, audit):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+#: The one place the version is written (pyproject.toml reads it from here).
+__version__ = "0.1.0"
+
 from ledger.errors import (
     ConflictError,
     InvalidEvent,

@@ -8,16 +8,23 @@ PL001 and the others still run.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from ledger import merkle
 from ledger.config import Config
+from ledger.errors import InvalidInput
 from ledger.events import now
 from ledger.integrity import Checkpoint
-from ledger.manager import ENGINE_RULES, collect_rules, get_plugin_manager, plugin_infos
+from ledger.manager import (
+    ENGINE_RULES,
+    collect_rules,
+    get_plugin_manager,
+    plugin_infos,
+    plugin_specs,
+)
 from ledger.rules import SEVERITIES, Context, Finding, Rule, check_finding
 
 if TYPE_CHECKING:
@@ -108,6 +115,10 @@ def engine_rule(rule_id: str) -> Rule:
     return Rule(rule_id, name, "engine", severity, summary, check=lambda view, ctx: ())
 
 
+#: Called after each partnership is audited: (partnerships done, partnerships in all).
+Progress = Callable[[int, int], None]
+
+
 def run_audit(
     ledger: Ledger,
     partnerships: Sequence[str] | None = None,
@@ -116,28 +127,39 @@ def run_audit(
     known_at: datetime | None = None,
     config: Config | None = None,
     pm: pluggy.PluginManager | None = None,
+    jobs: int = 1,
+    progress: Progress | None = None,
 ) -> AuditReport:
-    """Audit the partnerships (default: all) as of ``as_of`` as known at ``known_at``."""
-    from ledger.view import PartnershipView
+    """Audit the partnerships (default: all) as of ``as_of`` as known at ``known_at``.
 
+    Partnerships are independent, so ``jobs`` > 1 audits them in that many processes, each
+    with its own connection and plugins (loaded again by name: plugins registered in code
+    cannot cross, and are refused). Memory holds one partnership at a time, not the ledger.
+    """
     config = config or Config()
     pm = pm or get_plugin_manager(config.plugins)
     rules = collect_rules(pm)
     config.check_against(rules, ENGINE_RULES)
+    if jobs < 1:
+        raise InvalidInput(f"--jobs {jobs} must be 1 or more")
     clock = now()
     as_of = as_of or clock.date()
     known_at = known_at or clock
     selected = [r for r in rules.values() if config.selects(r.id)]
-    findings: list[Finding] = []
-    audited = []
-    for pid in partnerships if partnerships is not None else ledger.partnerships():
-        stream = ledger.stream(pid)
-        view = PartnershipView.replay(stream, as_of=as_of, known_at=known_at, partnership=pid)
-        audited.append(AuditedPartnership(pid, len(view.events), str(_checkpoint(pid, stream))))
-        found = []
-        for rule in selected:
-            found.extend(_run(rule, view, pid, as_of, known_at, config))
-        findings.extend(_apply_waivers(view, found, as_of, config, {r.id for r in selected}))
+    job = _Job(as_of, known_at, config, tuple(r.id for r in selected))
+    if jobs == 1:
+        results = _audit_here(ledger, partnerships, job, selected, progress)
+    else:
+        specs = plugin_specs(pm)
+        if specs is None:
+            raise InvalidInput(
+                "--jobs needs plugins that load by name (-p, config or entry points); "
+                "this plugin manager has plugins registered in code: use jobs=1"
+            )
+        total = len(partnerships) if partnerships is not None else ledger.count_partnerships()
+        results = _audit_in_pool(ledger.url, specs, partnerships, total, job, jobs, progress)
+    results.sort(key=lambda result: result[0].id)
+    findings = [f for _, found in results for f in found]
     findings.sort(key=Finding.sort_key)
     infos = plugin_infos(pm, rules)
     return AuditReport(
@@ -145,18 +167,125 @@ def run_audit(
         known_at=known_at,
         config_sha256=config.sha256(),
         plugins=tuple((i.name, i.version) for i in infos),
-        partnerships=tuple(audited),
+        partnerships=tuple(audited for audited, _ in results),
         findings=tuple(findings),
         rules={**{r.id: r for r in selected}, **{rid: engine_rule(rid) for rid in ENGINE_RULES}},
         fail_on=config.fail_on,
     )
 
 
+@dataclass(frozen=True)
+class _Job:
+    """What every partnership's audit shares (sent to worker processes, so picklable)."""
+
+    as_of: date
+    known_at: datetime
+    config: Config
+    rule_ids: tuple[str, ...]
+
+    def __reduce__(self) -> Any:
+        return (_Job, (self.as_of, self.known_at, self.config.portable(), self.rule_ids))
+
+
+Result = tuple[AuditedPartnership, list[Finding]]
+
+
+def _audit_here(
+    ledger: Ledger,
+    partnerships: Sequence[str] | None,
+    job: _Job,
+    rules: Sequence[Rule],
+    progress: Progress | None,
+) -> list[Result]:
+    if partnerships is None:
+        total = ledger.count_partnerships() if progress else 0
+        streams: Iterable[tuple[str, list[Any]]] = ledger.streams()
+    else:
+        total = len(partnerships)
+        streams = ((pid, ledger.stream(pid)) for pid in partnerships)
+    results = []
+    for done, (pid, stream) in enumerate(streams, start=1):
+        results.append(_audit_one(pid, stream, job, rules))
+        if progress:
+            progress(done, total)
+    return results
+
+
+def _audit_one(pid: str, stream: Sequence[Any], job: _Job, rules: Sequence[Rule]) -> Result:
+    """Replay one partnership once and run every rule on its view."""
+    from ledger.view import PartnershipView
+
+    view = PartnershipView.replay(stream, as_of=job.as_of, known_at=job.known_at, partnership=pid)
+    audited = AuditedPartnership(pid, len(view.events), str(_checkpoint(pid, stream)))
+    found = []
+    for rule in rules:
+        found.extend(_run(rule, view, pid, job.as_of, job.known_at, job.config))
+    ran = {r.id for r in rules}
+    return audited, _apply_waivers(view, found, job.as_of, job.config, ran)
+
+
+def _audit_in_pool(
+    url: str,
+    specs: tuple[str, ...],
+    partnerships: Sequence[str] | None,
+    total: int,
+    job: _Job,
+    jobs: int,
+    progress: Progress | None,
+) -> list[Result]:
+    """Audit in ``jobs`` fresh processes (spawned, not forked: a forked child would share
+    the parent's database connections). The whole ledger is cut into shards of stream ids
+    that each worker reads in one ordered pass; chosen partnerships go in chunks instead."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    work: list[Any]
+    if partnerships is None:
+        shards = jobs * 4  # more shards than workers: a slow shard does not hold up the end
+        work = [("shard", (k, shards)) for k in range(shards)]
+    else:
+        size = max(1, min(100, len(partnerships) // (jobs * 8) or 1))
+        work = [("ids", partnerships[i : i + size]) for i in range(0, len(partnerships), size)]
+    results: list[Result] = []
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_worker_start, initargs=(url, specs, job)
+    ) as pool:
+        for done in pool.map(_worker_audit, work):
+            results.extend(done)
+            if progress:
+                progress(len(results), total)
+    return results
+
+
+_worker: dict[str, Any] = {}
+
+
+def _worker_start(url: str, specs: tuple[str, ...], job: _Job) -> None:
+    from ledger.manager import plugin_catalogue
+    from ledger.store import Ledger
+
+    pm = get_plugin_manager(specs)
+    rules = collect_rules(pm)
+    _worker["rules"] = [rules[rid] for rid in job.rule_ids if rid in rules]
+    _worker["missing"] = [rid for rid in job.rule_ids if rid not in rules]
+    _worker["ledger"] = Ledger(url, create=False, catalogue=plugin_catalogue(pm))
+    _worker["job"] = job
+
+
+def _worker_audit(work: tuple[str, Any]) -> list[Result]:
+    if _worker["missing"]:
+        raise InvalidInput(f"rules {', '.join(_worker['missing'])} did not load in a worker")
+    ledger, job, rules = _worker["ledger"], _worker["job"], _worker["rules"]
+    kind, what = work
+    if kind == "shard":
+        return [_audit_one(pid, stream, job, rules) for pid, stream in ledger.streams(what)]
+    return [_audit_one(pid, ledger.stream(pid), job, rules) for pid in what]
+
+
 def _checkpoint(pid: str, stream: Sequence[Any]) -> Checkpoint:
-    frontier = merkle.Frontier()
-    for event in stream:
-        frontier.append(bytes.fromhex(event.hash))
-    return Checkpoint(pid, frontier.size, frontier.root().hex())
+    root = merkle.root([bytes.fromhex(event.hash) for event in stream])
+    return Checkpoint(pid, len(stream), root.hex())
 
 
 def _run(

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 #: The envelope fields that make up a Merkle leaf (``hash`` is derived, so it is not one).
@@ -65,10 +67,44 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, (MappingProxyType, Mapping)):  # the first is a quick C type check
+        return dict(value)
+    if isinstance(value, Decimal):
+        return plain_decimal(value)
+    if isinstance(value, float):
+        raise TypeError("binary floats have no canonical form; use Decimal")
+    raise TypeError(f"{type(value).__name__} has no canonical form")
+
+
+_fast = json.JSONEncoder(
+    default=_plain, separators=(",", ":"), ensure_ascii=False, sort_keys=True, allow_nan=False
+).encode
+#: Characters whose UTF-16 order differs from their code point order (U+E000 and above sort
+#: before surrogate pairs in UTF-16); text without them sorts the same either way.
+_UTF16_ORDER_DIFFERS = re.compile("[\ue000-\U0010ffff]")
+#: What a binary float looks like in the output (also matches some strings: harmless).
+_FLOAT_TOKEN = re.compile(r"[:,\[]-?\d+(?:\.\d+(?:[eE][-+]?\d+)?|[eE][-+]?\d+)[,}\]]")
+
+
+def fast_dumps(value: Any) -> str:
+    """``dumps`` through the C JSON encoder: the same text, several times faster. Python
+    sorts keys by code point and JCS by UTF-16 unit, which differ only for characters from
+    U+E000 up; such text, and anything that may hold a binary float, is redone by ``dumps``
+    (which orders exactly, and refuses floats)."""
+    try:
+        text = _fast(value)
+    except ValueError:  # NaN or infinity
+        return dumps(value)
+    if _FLOAT_TOKEN.search(text) or (not text.isascii() and _UTF16_ORDER_DIFFERS.search(text)):
+        return dumps(value)
+    return text
+
+
 def leaf_bytes(envelope: Mapping[str, Any]) -> bytes:
     """The Merkle leaf of an event: canonical JSON of its leaf fields, UTF-8."""
     leaf = {k: envelope[k] for k in LEAF_FIELDS if envelope.get(k) is not None}
-    return dumps(leaf).encode("utf-8")
+    return fast_dumps(leaf).encode("utf-8")
 
 
 def leaf_hash(leaf: bytes) -> str:

@@ -1,8 +1,10 @@
 """Configuration: ``pledger.toml`` in the working directory, or ``[tool.pledger]`` in its
 ``pyproject.toml`` (DESIGN.md, Configuration). Command-line flags win over the file.
 
-Keys: ``select``, ``ignore``, ``fail-on``, ``format``, ``plugins`` and per-rule tables
-``[rules.ID]`` with option values and ``severity``. Anything unknown is an error naming it.
+Keys: ``select``, ``ignore``, ``fail-on``, ``format``, ``plugins``, per-rule tables
+``[rules.ID]`` with option values and ``severity``, and ``require-signatures`` (a write
+policy: unsigned own acts of partners with a live key are refused; docs/signing.md).
+Anything unknown is an error naming it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from ledger.errors import InvalidInput, show
 from ledger.rules import SEVERITIES, Rule
 
 FAIL_ON = (*SEVERITIES, "never")
-KEYS = ("select", "ignore", "fail-on", "format", "plugins", "rules")
+KEYS = ("select", "ignore", "fail-on", "format", "plugins", "rules", "require-signatures")
 
 
 class ConfigError(InvalidInput):
@@ -39,6 +41,8 @@ class Config:
     plugins: tuple[str, ...] = ()
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=lambda: MappingProxyType({}))
     source: str | None = None
+    #: a write policy, not an audit setting, so it is not part of ``sha256``
+    require_signatures: bool = False
 
     def sha256(self) -> str:
         """A hash of the effective settings, recorded in every report."""
@@ -51,6 +55,10 @@ class Config:
         }
         text = json.dumps(settings, sort_keys=True, separators=(",", ":"), default=str)
         return hashlib.sha256(text.encode()).hexdigest()
+
+    def portable(self) -> Config:
+        """The same settings in plain dicts, which pickle (for audit worker processes)."""
+        return replace(self, rules={k: dict(v) for k, v in self.rules.items()})
 
     def override(self, **changes: Any) -> Config:
         """The config with command-line values (those not None) taking precedence."""
@@ -158,6 +166,11 @@ def parse_config(table: Mapping[str, Any], source: str) -> Config:
     fmt = table.get("format", "text")
     if not isinstance(fmt, str):
         raise ConfigError(f"{source}: format = {show(fmt)} must be a string")
+    require_signatures = table.get("require-signatures", False)
+    if not isinstance(require_signatures, bool):
+        raise ConfigError(
+            f"{source}: require-signatures = {show(require_signatures)} must be true or false"
+        )
     rules = table.get("rules", {})
     if not isinstance(rules, dict) or not all(isinstance(v, dict) for v in rules.values()):
         raise ConfigError(f"{source}: [rules] must hold one table per rule id, e.g. [rules.FT001]")
@@ -169,4 +182,5 @@ def parse_config(table: Mapping[str, Any], source: str) -> Config:
         plugins=strings("plugins"),
         rules=MappingProxyType({k: MappingProxyType(dict(v)) for k, v in rules.items()}),
         source=source,
+        require_signatures=require_signatures,
     )

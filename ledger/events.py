@@ -14,7 +14,7 @@ from types import MappingProxyType
 from typing import IO, Any
 from uuid import UUID
 
-from ledger.canonical import dumps, format_time, leaf_bytes, leaf_hash
+from ledger.canonical import fast_dumps, format_time, leaf_bytes, leaf_hash
 from ledger.catalogue import DATE_RE, ID_RE, SHA256_RE, NonFinite
 from ledger.errors import InvalidEvent, InvalidInput, show
 
@@ -49,12 +49,17 @@ def today() -> str:
     return now().date().isoformat()
 
 
+_SCALARS = frozenset({str, int, bool, float, type(None), Decimal})
+
+
 def freeze(value: Any) -> Any:
     """A read-only deep copy of JSON data: mappings become read-only, lists become tuples."""
+    if type(value) in _SCALARS:  # most values: skip the (slow) abstract-class checks
+        return value
     if isinstance(value, Mapping):
         return MappingProxyType({k: freeze(v) for k, v in value.items()})
     if isinstance(value, (list, tuple)):
-        return tuple(freeze(v) for v in value)
+        return tuple([freeze(v) for v in value])
     return value
 
 
@@ -87,6 +92,14 @@ class Envelope:
     def __post_init__(self) -> None:
         object.__setattr__(self, "data", freeze(self.data))
 
+    @classmethod
+    def frozen(cls, **fields: Any) -> Envelope:
+        """An envelope whose ``data`` the caller has already frozen deep (the bulk read path,
+        where freezing every event again would cost more than reading it)."""
+        envelope = object.__new__(cls)
+        envelope.__dict__.update(fields)  # what the frozen __init__ does, without its checks
+        return envelope
+
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id,
@@ -105,14 +118,32 @@ class Envelope:
         return out
 
     def leaf(self) -> bytes:
-        return leaf_bytes(self.as_dict())
+        return leaf_bytes(self._fields())
+
+    def _fields(self) -> dict[str, Any]:
+        """The export fields with ``data`` still frozen (the canonical encoder reads it)."""
+        out = {
+            "id": self.id,
+            "partnership": self.partnership,
+            "seq": self.seq,
+            "type": self.type,
+            "occurred_on": self.occurred_on,
+            "recorded_at": self.recorded_at,
+            "actor": self.actor,
+            "data": self.data,
+            "hash": self.hash,
+        }
+        if self.signer is not None:
+            out["signer"] = self.signer
+            out["signature"] = self.signature
+        return out
 
     def computed_hash(self) -> str:
         return leaf_hash(self.leaf())
 
     def to_line(self) -> str:
         """The canonical export line (without the trailing newline)."""
-        return dumps(self.as_dict())
+        return fast_dumps(self._fields())
 
     @property
     def occurred(self) -> date:
@@ -147,11 +178,13 @@ class Draft:
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise InvalidInput(f"duplicate JSON key {show(key)}")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise InvalidInput(f"duplicate JSON key {show(key)}")
+            seen.add(key)
     return out
 
 
@@ -159,15 +192,15 @@ def _non_finite(name: str) -> NonFinite:
     return NonFinite(name)
 
 
+_strict = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates, parse_float=Decimal, parse_constant=_non_finite
+).decode
+
+
 def loads(text: str | bytes) -> Any:
     """Strict JSON: duplicate keys, NaN and Infinity refused; fractions parse as Decimal."""
     try:
-        return json.loads(
-            text,
-            object_pairs_hook=_no_duplicates,
-            parse_float=Decimal,
-            parse_constant=_non_finite,
-        )
+        return _strict(text if isinstance(text, str) else text.decode("utf-8"))
     except InvalidInput:
         raise
     except RecursionError:

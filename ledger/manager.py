@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import metadata
@@ -54,6 +55,7 @@ def get_plugin_manager(
     extra: Iterable[str] = (), *, builtins: bool = True, entry_points: bool = True
 ) -> pluggy.PluginManager:
     """A plugin manager with Pledger's hooks and every plugin found, each checked."""
+    extra = tuple(extra)
     pm = pluggy.PluginManager("pledger")
     pm.add_hookspecs(hookspecs)
     if builtins:
@@ -73,7 +75,25 @@ def get_plugin_manager(
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise PluginError(_hook_error(exc)) from None
+    _made[pm] = (tuple(extra), builtins, entry_points, tuple(pm.get_plugins()))
     return pm
+
+
+_made: weakref.WeakKeyDictionary[pluggy.PluginManager, tuple[Any, ...]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def plugin_specs(pm: pluggy.PluginManager) -> tuple[str, ...] | None:
+    """The ``extra`` specs that rebuild ``pm`` in another process, or None when it was not
+    made by ``get_plugin_manager`` with defaults or has had plugins registered in code since."""
+    made = _made.get(pm)
+    if made is None:
+        return None
+    extra, builtins, entry_points, plugins = made
+    if not (builtins and entry_points) or set(plugins) != set(pm.get_plugins()):
+        return None
+    return tuple(extra)
 
 
 def _hook_error(exc: pluggy.PluginValidationError) -> str:

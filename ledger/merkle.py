@@ -64,11 +64,21 @@ class Frontier:
 
 
 def root(leaves: Sequence[bytes]) -> bytes:
-    """MTH(D[n]) of the given leaf hashes."""
-    frontier = Frontier()
-    for leaf in leaves:
-        frontier.append(leaf)
-    return frontier.root()
+    """MTH(D[n]) of the given leaf hashes, level by level: pairing neighbours and carrying an
+    odd last node up a level builds exactly RFC 9162's tree (split at the largest power of
+    two), with the hashing in tight loops."""
+    if not leaves:
+        return EMPTY_ROOT
+    level = list(leaves)
+    sha256 = hashlib.sha256
+    while len(level) > 1:
+        paired = [
+            sha256(b"\x01" + a + b).digest() for a, b in zip(level[::2], level[1::2], strict=False)
+        ]
+        if len(level) % 2:
+            paired.append(level[-1])
+        level = paired
+    return level[0]
 
 
 def inclusion_path(index: int, leaves: Sequence[bytes]) -> list[bytes]:

@@ -1,27 +1,29 @@
 """Storage: one eventsourcing stream per partnership, in SQLite or PostgreSQL.
 
-Events are stored through ``eventsourcing`` and ``eventsourcing-sqlalchemy``: the
-application's event store maps each recorded event (one domain event class per event type,
-with an explicit topic ``pledger:<Type>``) into the ``pledger_events`` table, whose unique
-index on (stream, version) gives optimistic concurrency. Every write runs in one transaction
-that first takes a per-partnership lock (``BEGIN IMMEDIATE`` on SQLite,
-``pg_advisory_xact_lock`` on PostgreSQL), re-reads the stream, checks the new events against
-it and inserts them; a lost race is retried a bounded number of times.
+Events are stored in ``eventsourcing-sqlalchemy``'s table ``pledger_events`` as the
+``eventsourcing`` application maps them (one domain event class per event type, with an
+explicit topic ``pledger:<Type>``), whose unique index on (stream, version) gives optimistic
+concurrency; the write and audit paths build and parse those very rows in bulk. Every write
+runs in one transaction that first takes a per-partnership lock (``BEGIN IMMEDIATE`` on
+SQLite, ``pg_advisory_xact_lock`` on PostgreSQL), re-reads the stream, checks the new events
+against it and inserts them; a lost race is retried a bounded number of times.
 """
 
 from __future__ import annotations
 
 import contextlib
 import contextvars
+import functools
 import hashlib
 import json
 import os
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import IO, Any, ClassVar, Protocol
 
 import sqlalchemy.exc
@@ -30,9 +32,9 @@ from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError, Mapper, OperationalError, StoredEvent
 from eventsourcing.utils import register_topic
 from sqlalchemy import event as sa_event
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from ledger.canonical import format_time
+from ledger.canonical import format_time, leaf_bytes, leaf_hash
 from ledger.catalogue import Catalogue
 from ledger.errors import (
     ConflictError,
@@ -42,9 +44,10 @@ from ledger.errors import (
     NotIntact,
     UnknownPartnership,
 )
-from ledger.events import Draft, Envelope, now, parse_time, read_drafts, thaw
+from ledger.events import Draft, Envelope, freeze, now, parse_time, read_drafts, thaw
 from ledger.merkle import Frontier
 from ledger.state import PartnershipState
+
 
 class Signer(Protocol):
     """A partner's signing key as the write path sees it: it signs the canonical leaf of a
@@ -57,6 +60,9 @@ class Signer(Protocol):
         """The standard-base64 signature of ``message``."""
         ...
 
+
+#: Called now and then by long reads and writes: (work done, work in all).
+Progress = Callable[[int, int], None]
 
 DEFAULT_URL = "sqlite:///pledger.db"
 #: Namespace of the uuid5 stream ids: uuid5(NAMESPACE_URL, "urn:pledger:partnership").
@@ -73,6 +79,7 @@ _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar(
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def stream_id(partnership: str) -> uuid.UUID:
     """The eventsourcing aggregate id of a partnership."""
     return uuid.uuid5(STREAM_NAMESPACE, partnership)
@@ -186,6 +193,89 @@ def to_envelope(event: Recorded) -> Envelope:
         hash=event.hash,
         signer=getattr(event, "signer", None),
         signature=getattr(event, "signature", None),
+    )
+
+
+# -- the stored form, read and written in bulk -----------------------------------------
+# eventsourcing's mapper turns a domain event into a row (topic, and the transcoder's JSON of
+# the event's attributes) and back. Writing and reading thousands of rows through it and the
+# ORM costs several times more than the rows themselves, so the write and audit paths build
+# and parse the very same rows directly (tests/test_storage.py proves the application reads
+# them, and that they are byte-identical to the mapper's).
+
+_RECORDED_AT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
+
+
+def _thawed(value: Any) -> Any:
+    if isinstance(value, (MappingProxyType, Mapping)):  # the first is a quick C type check
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} cannot be stored")
+
+
+_encode_state = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_thawed).encode
+
+
+def stored_state(envelope: Envelope) -> bytes:
+    """The ``state`` bytes eventsourcing's mapper writes for this event (same bytes)."""
+    return _encode_state(
+        {
+            "timestamp": {"_type_": "datetime_iso", "_data_": _timestamp(envelope.recorded_at)},
+            "event_id": envelope.id,
+            "partnership": envelope.partnership,
+            "occurred_on": envelope.occurred_on,
+            "actor": envelope.actor,
+            "data": envelope.data,
+            "hash": envelope.hash,
+            "signer": envelope.signer,
+            "signature": envelope.signature,
+        }
+    ).encode("utf-8")
+
+
+def _timestamp(recorded_at: str) -> str:
+    """``recorded_at`` as the transcoder writes a UTC datetime (``isoformat()``)."""
+    if _RECORDED_AT.fullmatch(recorded_at):
+        base = recorded_at[:-1]
+        return (base[:-7] if base.endswith(".000000") else base) + "+00:00"
+    return parse_time(recorded_at).isoformat()
+
+
+def _recorded_at(timestamp: str) -> str:
+    if timestamp.endswith("+00:00"):
+        base = timestamp[:-6]
+        if len(base) == 19:
+            return base + ".000000Z"
+        if len(base) == 26:
+            return base + "Z"
+    return format_time(parse_time(timestamp))
+
+
+_decode_plain = json.JSONDecoder().decode
+_decode_frozen = json.JSONDecoder(object_hook=MappingProxyType).decode
+
+
+def envelope_from_state(version: int, topic: str, state: bytes) -> Envelope:
+    """The event of a stored row, parsed straight from its JSON (the audit's read path)."""
+    text = state.decode("utf-8")
+    if "[" in text:  # lists to freeze into tuples: the general path
+        stored = _decode_plain(text)
+        data = freeze(stored["data"])
+    else:  # the decoder makes every object read-only as it goes: data is frozen already
+        stored = _decode_frozen(text)
+        data = stored["data"]
+    timestamp = stored["timestamp"]
+    return Envelope.frozen(
+        id=stored["event_id"],
+        partnership=stored["partnership"],
+        seq=version,
+        type=topic[len(TOPIC_PREFIX) :],
+        occurred_on=stored["occurred_on"],
+        recorded_at=_recorded_at(timestamp["_data_"]),
+        actor=stored["actor"],
+        data=data,
+        hash=stored["hash"],
+        signer=stored.get("signer"),
+        signature=stored.get("signature"),
     )
 
 
@@ -307,7 +397,12 @@ class Ledger:
     """A Pledger ledger in one database: record, import, read and export partnerships."""
 
     def __init__(
-        self, db: str | None = None, *, create: bool = True, catalogue: Catalogue | None = None
+        self,
+        db: str | None = None,
+        *,
+        create: bool = True,
+        catalogue: Catalogue | None = None,
+        require_signatures: bool = False,
     ) -> None:
         self.url = resolve_url(db)
         path = sqlite_path(self.url)
@@ -318,6 +413,8 @@ class Ledger:
         if path is not None and not path.exists():
             _create_private(path)
         self.catalogue = catalogue or Catalogue()
+        #: refuse unsigned own acts of partners with a live key (docs/signing.md)
+        self.require_signatures = require_signatures
         self._app = _PledgerApp(
             env={
                 "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
@@ -333,6 +430,8 @@ class Ledger:
             sa_event.listen(self._engine, "connect", _sqlite_connect)
             sa_event.listen(self._engine, "begin", _sqlite_begin)
         self._table = self._app.recorder.events_table_name  # type: ignore[attr-defined]
+        record_cls = self._app.recorder.events_record_cls  # type: ignore[attr-defined]
+        self._events_table: Any = record_cls.__table__
         try:
             self._ensure_schema()
         except OperationalError as exc:
@@ -405,10 +504,90 @@ class Ledger:
         decode = self._app.mapper.transcoder.decode
         return sorted(decode(bytes(row[0]))["partnership"] for row in rows)
 
-    def stream(self, partnership: str) -> list[Envelope]:
+    def count_partnerships(self) -> int:
+        """How many partnerships the ledger holds (one indexed count, nothing decoded)."""
+        with self._datastore.transaction(commit=False) as session:
+            query = text(f"SELECT COUNT(*) FROM {self._table} WHERE originator_version = 1")
+            return int(session.execute(query).scalar_one())
+
+    def stream(self, partnership: str, session: Any = None) -> list[Envelope]:
         """The partnership's events in seq order (empty if it has none)."""
-        events = self._app.events.get(stream_id(partnership))
-        return [to_envelope(e) for e in events]  # type: ignore[arg-type]
+        table = self._events_table
+        query = (
+            select(table.c.originator_version, table.c.topic, table.c.state)
+            .where(table.c.originator_id == stream_id(partnership))
+            .order_by(table.c.originator_version)
+        )
+        if session is not None:
+            return self._decode(partnership, session.execute(query))
+        with self._datastore.transaction(commit=False) as own:
+            return self._decode(partnership, own.execute(query))
+
+    def streams(self, shard: tuple[int, int] | None = None) -> Iterator[tuple[str, list[Envelope]]]:
+        """Every partnership's events, one partnership at a time (in stream id order), read
+        in one pass with a server-side cursor: memory holds one partnership, not the ledger.
+
+        ``shard`` (k, n) reads only the k-th of n equal ranges of stream ids (uuid5 ids are
+        uniform, so each holds about 1/n of the partnerships): parallel audits read disjoint
+        ranges, each in one pass."""
+        # untyped columns: the stream id is only compared, so it stays as the driver gives it
+        where, params = "", {}
+        if shard is not None:
+            k, n = shard
+            bounds = [(k * 2**128) // n, ((k + 1) * 2**128) // n]
+            names = ("lo", "hi")
+            conditions = []
+            for name, op, bound in zip(names, (">=", "<"), bounds, strict=True):
+                if 0 < bound < 2**128:
+                    conditions.append(f"originator_id {op} :{name}")
+                    params[name] = self._stream_bound(uuid.UUID(int=bound))
+            where = " WHERE " + " AND ".join(conditions) if conditions else ""
+        query = text(
+            "SELECT originator_id, originator_version, topic, state "
+            f"FROM {self._table}{where} ORDER BY originator_id, originator_version"
+        ).bindparams(**params)
+        with self._datastore.transaction(commit=False) as session:
+            current: Any = None
+            rows: list[tuple[int, str, bytes]] = []
+            for originator, version, topic, state in self._rows(session, query, params):
+                if originator != current:
+                    if rows:
+                        yield self._flush(rows)
+                    current, rows = originator, []
+                rows.append((version, topic, state))
+            if rows:
+                yield self._flush(rows)
+
+    def _rows(self, session: Any, query: Any, params: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``query`` in pages: on PostgreSQL from a server-side cursor
+        (``yield_per``); on SQLite, whose cursor is lazy anyway, straight from the driver's
+        ``fetchmany``, which skips building a SQLAlchemy row for every event."""
+        if self.dialect != "sqlite":
+            yield from session.execute(query.execution_options(yield_per=2000))
+            return
+        cursor = session.connection().connection.cursor()
+        try:
+            cursor.execute(str(query), params)
+            while page := cursor.fetchmany(2000):
+                yield from page
+        finally:
+            cursor.close()
+
+    def _flush(self, rows: list[tuple[int, str, bytes]]) -> tuple[str, list[Envelope]]:
+        pid = json.loads(rows[0][2])["partnership"]
+        return pid, self._decode(pid, rows)
+
+    def _decode(self, partnership: str, rows: Iterable[Any]) -> list[Envelope]:
+        events = []
+        for version, topic, state in rows:
+            try:
+                events.append(envelope_from_state(version, topic, bytes(state)))
+            except (ValueError, KeyError, TypeError) as exc:
+                raise NotIntact(
+                    f"seq {version} of {partnership} cannot be read ({_first_line(exc)}); "
+                    f"run `pledger verify -P {partnership}`"
+                ) from None
+        return events
 
     def events(self, partnership: str | None = None) -> Iterator[Envelope]:
         """Events of one partnership, or of all in id order, each in seq order."""
@@ -420,7 +599,9 @@ class Ledger:
         return self._replay(partnership, self.stream(partnership))
 
     def _replay(self, partnership: str, events: Iterable[Envelope]) -> PartnershipState:
-        state = PartnershipState(partnership, self.catalogue)
+        state = PartnershipState(
+            partnership, self.catalogue, require_signatures=self.require_signatures
+        )
         for event in events:
             state.apply(event)
         return state
@@ -485,13 +666,24 @@ class Ledger:
         """Import a JSON Lines stream: all of it, or (on the first bad line) none of it."""
         return self.append(read_drafts(stream), signer=signer)
 
-    def import_file(self, path: Path, *, signer: Signer | None = None) -> Written:
+    def import_file(
+        self, path: Path, *, signer: Signer | None = None, progress: Progress | None = None
+    ) -> Written:
         """Import a JSON Lines file, streaming: memory stays bounded by the partnerships'
-        state, not the file's size, and the new events are counted rather than kept."""
+        state, not the file's size, and the new events are counted rather than kept.
+        ``progress`` hears (bytes read, bytes in all) now and then."""
 
         def lines() -> Iterator[tuple[int | None, Draft]]:
             with open(path, "rb") as stream:
-                yield from read_drafts(stream)
+                if progress is None:
+                    yield from read_drafts(stream)
+                    return
+                total = os.fstat(stream.fileno()).st_size
+                for item in read_drafts(stream):
+                    if item[0] % 1000 == 0:
+                        progress(stream.tell(), total)
+                    yield item
+                progress(total, total)
 
         return self._append(lines, keep=False, signer=signer)
 
@@ -515,8 +707,13 @@ class Ledger:
         for attempt in range(WRITE_ATTEMPTS):
             try:
                 return self._write(source(), keep, signer)
-            except (IntegrityError, OperationalError, sqlalchemy.exc.OperationalError) as exc:
-                # (eventsourcing-sqlalchemy leaves SQLite's "database is locked" unconverted)
+            except (
+                IntegrityError,
+                OperationalError,
+                sqlalchemy.exc.IntegrityError,
+                sqlalchemy.exc.OperationalError,
+            ) as exc:
+                # rows are inserted through SQLAlchemy Core, whose errors are not converted
                 if attempt == WRITE_ATTEMPTS - 1:
                     raise ConflictError(
                         f"gave up after {WRITE_ATTEMPTS} attempts against concurrent writers "
@@ -537,8 +734,12 @@ class Ledger:
             with self._datastore.transaction(commit=True) as session:
                 if self.dialect == "postgresql":
                     session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_S}s'"))
+                    # as eventsourcing-sqlalchemy's recorder does before it inserts, so that
+                    # notification ids commit in order; taken first, before any partnership's
+                    # lock, so that two writers never wait for each other in a cycle
+                    session.execute(text(f"LOCK TABLE {self._table} IN EXCLUSIVE MODE"))
                 open_streams: dict[str, tuple[PartnershipState, Frontier, bool | None]] = {}
-                batch: list[Recorded] = []
+                batch: list[tuple[Any, int, str, bytes]] = []
                 for line, draft in items:
                     try:
                         pid = draft.partnership
@@ -558,18 +759,43 @@ class Ledger:
                         raise exc.at_line(line) if line is not None else exc from None
                     frontier.append(bytes.fromhex(envelope.hash))
                     written.add(envelope, keep)
-                    batch.append(to_domain(envelope))
+                    batch.append(
+                        (
+                            self._stream_value(envelope.partnership),
+                            envelope.seq,
+                            TOPIC_PREFIX + envelope.type,
+                            stored_state(envelope),
+                        )
+                    )
                     if len(batch) >= BATCH_SIZE:
-                        self._app.events.put(batch)
+                        self._insert(session, batch)
                         batch = []
-                        session.expunge_all()  # inserted: the session need not hold them
                 if batch:
-                    self._app.events.put(batch)
+                    self._insert(session, batch)
                 for pid in written.ranges():
                     self._record_head(session, pid, open_streams[pid][1], clock)
         finally:
             _immediate.reset(token)
         return written
+
+    def _insert(self, session: Any, rows: list[tuple[Any, int, str, bytes]]) -> None:
+        """Insert rows as eventsourcing-sqlalchemy's recorder stores them, in one
+        ``executemany`` on the driver: binding 1,000 rows through the column types costs more
+        than inserting them."""
+        mark = "?" if self.dialect == "sqlite" else "%s"
+        session.connection().exec_driver_sql(
+            f"INSERT INTO {self._table} (originator_id, originator_version, topic, state) "
+            f"VALUES ({mark}, {mark}, {mark}, {mark})",
+            rows,
+        )
+
+    def _stream_value(self, partnership: str) -> Any:
+        """A stream id as the column stores it: ``UUIDType`` keeps 16 raw bytes on SQLite and
+        a native ``uuid`` on PostgreSQL (tests/test_storage.py checks both)."""
+        return self._stream_bound(stream_id(partnership))
+
+    def _stream_bound(self, ident: uuid.UUID) -> Any:
+        return ident.bytes if self.dialect == "sqlite" else ident
 
     def _parse(self, draft: Draft) -> dict[str, Any]:
         etype = self.catalogue.get(draft.type)
@@ -588,7 +814,7 @@ class Ledger:
         write: appending would bury the mismatch."""
         if self.dialect == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(pid)})
-        stored = self.stream(pid)
+        stored = self.stream(pid, session)
         state = self._replay(pid, stored)
         row = session.execute(
             text(
@@ -642,24 +868,23 @@ class Ledger:
                 draft.type, "actor", None, "who records it? give --actor or PLEDGER_ACTOR"
             )
         recorded_at = draft.recorded_at or clock
-        envelope = Envelope(
-            id=draft.id or str(uuid.uuid4()),
-            partnership=draft.partnership,
-            seq=draft.seq if draft.seq is not None else state.seq + 1,
-            type=draft.type,
-            occurred_on=draft.occurred_on or recorded_at[:10],
-            recorded_at=recorded_at,
-            actor=actor,
-            data=data,
-            hash="",
-            signer=draft.signer,
-            signature=draft.signature,
-        )
+        fields: dict[str, Any] = {
+            "id": draft.id or str(uuid.uuid4()),
+            "partnership": draft.partnership,
+            "seq": draft.seq if draft.seq is not None else state.seq + 1,
+            "type": draft.type,
+            "occurred_on": draft.occurred_on or recorded_at[:10],
+            "recorded_at": recorded_at,
+            "actor": actor,
+            "data": data,
+            "signer": draft.signer,
+            "signature": draft.signature,
+        }
         if signer is not None and draft.signature is None and not draft.is_restore:
             # the signature covers the leaf without signer and signature; both then join it
-            signature = signer.sign(envelope.leaf())
-            envelope = replace(envelope, signer=signer.fingerprint, signature=signature)
-        digest = envelope.computed_hash()
+            fields["signature"] = signer.sign(leaf_bytes(fields))
+            fields["signer"] = signer.fingerprint
+        digest = leaf_hash(leaf_bytes(fields))
         if draft.hash is not None and draft.hash != digest:
             raise InvalidEvent(
                 draft.type,
@@ -667,18 +892,25 @@ class Ledger:
                 draft.hash,
                 f"does not match the event's content (computed {digest})",
             )
-        envelope = Envelope(**{**envelope.__dict__, "hash": digest})
+        envelope = Envelope(hash=digest, **fields)
         state.admit(envelope)
         return envelope
 
     # -- exporting ------------------------------------------------------------------------
 
-    def export_lines(self, partnership: str | None = None) -> Iterator[str]:
-        """Canonical export lines (EVENTS.md), partnerships in id order, events in seq order."""
-        if partnership is not None and not self.stream(partnership):
+    def export_lines(
+        self, partnership: str | None = None, *, progress: Progress | None = None
+    ) -> Iterator[str]:
+        """Canonical export lines (EVENTS.md), partnerships in id order, events in seq order.
+        ``progress`` hears (partnerships done, partnerships in all) after each one."""
+        if partnership is not None and not self.has_partnership(partnership):
             raise UnknownPartnership(f"no partnership {partnership!r} in this ledger")
-        for event in self.events(partnership):
-            yield event.to_line() + "\n"
+        ids = [partnership] if partnership else self.partnerships()
+        for done, pid in enumerate(ids, start=1):
+            for event in self.stream(pid):
+                yield event.to_line() + "\n"
+            if progress is not None:
+                progress(done, len(ids))
 
 
 def _as_uuid(value: Any) -> uuid.UUID:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import bisect
 import sys
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from types import MappingProxyType
@@ -60,12 +60,14 @@ __all__ = [
     "Institutionalisation",
     "Issue",
     "IssueResolution",
+    "KeyRevocation",
     "Learning",
     "Measurement",
     "Meeting",
     "Mitigation",
     "Moment",
     "Partner",
+    "PartnerKey",
     "PartnershipRevision",
     "PartnershipView",
     "PhaseChange",
@@ -148,12 +150,14 @@ F = TypeVar("F", bound=Fact)
 
 def _inserted(items: tuple[F, ...], item: F) -> tuple[F, ...]:
     """``items`` with ``item`` placed in "before" order (it has the highest seq so far)."""
+    if not items or items[-1].occurred_on <= item.occurred_on:  # the usual case: in order
+        return (*items, item)
     at = bisect.bisect_right(items, item.moment, key=_moment_of)
     return (*items[:at], item, *items[at:])
 
 
 def _moment_of(item: Fact) -> Moment:
-    return item.moment
+    return Moment(item.occurred_on, item.seq)
 
 
 def _at_or_before(items: Iterable[F], when: When) -> list[F]:
@@ -760,6 +764,29 @@ class Waiver(Fact):
         return self.occurred_on <= on and (self.until is None or on <= self.until)
 
 
+@dataclass(frozen=True, kw_only=True)
+class KeyRevocation(Fact):
+    partner: str
+    reason: str
+    approved_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class PartnerKey(Fact):
+    """A registered signing key (docs/signing.md); ``id`` is its fingerprint."""
+
+    id: str
+    partner: str
+    public_key: str
+    endorsed_by: str | None = None
+    revocation: KeyRevocation | None = None
+
+    def live_at(self, seq: int) -> bool:
+        """Whether the key could sign the event at ``seq``: registered earlier in the stream
+        and not revoked before it (keys go by recording order, not by business dates)."""
+        return self.seq < seq and (self.revocation is None or seq <= self.revocation.seq)
+
+
 # -- the window ------------------------------------------------------------------------------
 
 
@@ -869,6 +896,7 @@ class PartnershipView:
     learning: tuple[Learning, ...]
     closure: Closure | None
     waivers: tuple[Waiver, ...]
+    keys: Mapping[str, PartnerKey]
     events: tuple[Envelope, ...]
 
     @classmethod
@@ -1037,6 +1065,7 @@ def _plain(value: Any) -> Any:
 # -- folding ---------------------------------------------------------------------------------
 
 R = TypeVar("R", bound=Fact)
+T = TypeVar("T")
 _BASE_FIELDS = frozenset(f.name for f in fields(Fact))
 
 
@@ -1066,16 +1095,21 @@ def _data_fields(cls: type[Fact]) -> tuple[tuple[str, str], ...]:
     return _DATA_FIELDS[cls]
 
 
+def _as_mapping(raw: Any) -> Any:
+    return MappingProxyType(dict(raw))
+
+
+_CONVERTERS: dict[str, Callable[[Any], Any]] = {
+    "date": date.fromisoformat,
+    "amount": Decimal,
+    "tuple": tuple,
+    "mapping": _as_mapping,
+}
+
+
 def _convert(kind: str, raw: Any) -> Any:
-    if kind == "date":
-        return date.fromisoformat(raw)
-    if kind == "amount":
-        return Decimal(raw)
-    if kind == "tuple":
-        return tuple(raw)
-    if kind == "mapping":
-        return MappingProxyType(dict(raw))
-    return raw
+    converter = _CONVERTERS.get(kind)
+    return raw if converter is None else converter(raw)
 
 
 def _record(cls: type[R], event: Envelope, **explicit: Any) -> R:
@@ -1086,12 +1120,34 @@ def _record(cls: type[R], event: Envelope, **explicit: Any) -> R:
         "occurred_on": event.occurred,
         "actor": event.actor,
     }
-    for name, kind in _data_fields(cls):
-        raw = event.data.get(name)
+    data = event.data
+    for name, converter in _converters(cls):
+        raw = data.get(name)
         if raw is not None and name not in explicit:
-            values[name] = _convert(kind, raw)
+            values[name] = raw if converter is None else converter(raw)
     values.update(explicit)
     return cls(**values)
+
+
+_FIELD_CONVERTERS: dict[type, tuple[tuple[str, Callable[[Any], Any] | None], ...]] = {}
+
+
+def _converters(cls: type) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """Each data field of a record class with the function that converts its raw value."""
+    found = _FIELD_CONVERTERS.get(cls)
+    if found is None:
+        found = tuple((name, _CONVERTERS.get(kind)) for name, kind in _data_fields(cls))
+        _FIELD_CONVERTERS[cls] = found
+    return found
+
+
+def _with(record: T, **changes: Any) -> T:
+    """``dataclasses.replace`` for the fold's records, without its checks: a copy of a frozen
+    record (they have no ``__post_init__``) with some fields changed. The fold makes many."""
+    copy = object.__new__(type(record))
+    copy.__dict__.update(record.__dict__)
+    copy.__dict__.update(changes)
+    return copy
 
 
 #: Events that introduce a record with an id: type -> (collection, record class, id field).
@@ -1107,6 +1163,7 @@ _INTRODUCE: dict[str, tuple[str, type[Fact], str]] = {
     "IssueRaised": ("issues", Issue, "issue"),
     "ReviewOpened": ("reviews", Review, "review"),
     "ActionAgreed": ("actions", Action, "action"),
+    "PartnerKeyRegistered": ("keys", PartnerKey, "fingerprint"),
 }
 #: Events added to a record's tuple: type -> (collection, reference field, attribute, class).
 _ATTACH: dict[str, tuple[str, str, str, type[Fact]]] = {
@@ -1127,6 +1184,7 @@ _SETTLE: dict[str, tuple[str, str, str, type[Fact]]] = {
     "IssueResolved": ("issues", "issue", "resolution", IssueResolution),
     "ReviewConcluded": ("reviews", "review", "conclusion", ReviewConclusion),
     "ActionCompleted": ("actions", "action", "completion", Fact),
+    "PartnerKeyRevoked": ("keys", "fingerprint", "revocation", KeyRevocation),
 }
 #: Events that are records of their own: type -> (collection, record class).
 _LIST: dict[str, tuple[str, type[Fact]]] = {
@@ -1234,7 +1292,7 @@ class ViewBuilder:
                 return
             item = _record(cls, event)
             value = _inserted(getattr(record, attr), item) if name in _ATTACH else item
-            self._keyed[collection][data[key]] = replace(record, **{attr: value})
+            self._keyed[collection][data[key]] = _with(record, **{attr: value})
         elif name in _LIST:
             collection, cls = _LIST[name]
             self._add(collection, _record(cls, event))
@@ -1245,7 +1303,11 @@ class ViewBuilder:
 
     def _add(self, collection: str, item: Fact) -> None:
         """Append in "before" order (``item`` has the highest seq so far)."""
-        bisect.insort_right(self._lists[collection], item, key=_moment_of)
+        items = self._lists[collection]
+        if not items or items[-1].occurred_on <= item.occurred_on:  # the usual case: in order
+            items.append(item)
+        else:
+            bisect.insort_right(items, item, key=_moment_of)
 
     def _partner(self, event: Envelope) -> Partner:
         ident = event.data["partner"]
@@ -1256,7 +1318,7 @@ class ViewBuilder:
 
     def _engagement(self, event: Envelope, change: EngagementChange) -> None:
         record = self._partner(event)
-        self._partners[record.id] = replace(record, history=_inserted(record.history, change))
+        self._partners[record.id] = _with(record, history=_inserted(record.history, change))
 
     def _fold_PartnershipFounded(self, event: Envelope) -> None:
         self._founding = _record(Founding, event)
@@ -1267,7 +1329,7 @@ class ViewBuilder:
     def _fold_PartnerIdentified(self, event: Envelope) -> None:
         record = self._partner(event)
         identification = _record(Identification, event)
-        self._partners[record.id] = replace(record, identification=identification)
+        self._partners[record.id] = _with(record, identification=identification)
 
     def _fold_CommitmentMade(self, event: Envelope) -> None:
         data = event.data
@@ -1287,7 +1349,7 @@ class ViewBuilder:
         decision = self._keyed["decisions"].get(share.subject_id)
         if share.subject_kind == "decision" and decision is not None:
             shares = _inserted(decision.shares, share)
-            self._keyed["decisions"][share.subject_id] = replace(decision, shares=shares)
+            self._keyed["decisions"][share.subject_id] = _with(decision, shares=shares)
 
 
 def load_view(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -67,7 +68,9 @@ def test_import_export_round_trip_in_readme(
 
 def _all_commands(group: click.Group, prefix: str = "") -> list[str]:
     names = []
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
         full = f"{prefix}{name}"
         if isinstance(command, click.Group):
             names += _all_commands(command, full + " ")
@@ -79,3 +82,48 @@ def _all_commands(group: click.Group, prefix: str = "") -> list[str]:
 @pytest.mark.parametrize("command", _all_commands(cli))
 def test_every_command_is_in_the_readme(command: str) -> None:
     assert f"pledger {command}" in README or f"`{command}`" in README, command
+
+
+def test_the_readme_spreadsheet_and_export_examples_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CSV, IATI and Kumu examples, as written, after the tour (the template is filled in
+    with one row, as a user would in a spreadsheet)."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for args in _commands("## A short tour"):
+        runner.invoke(cli, args)
+    template, *rest = _commands("**Spreadsheets**")
+    assert template[-2] == ">"
+    result = runner.invoke(cli, template[:-2])
+    assert result.exit_code == 0, result.output
+    header = result.stdout.strip().split(",")
+    row = {"partner": "ngo-green", "commitment": "c-guides", "kind": "people"}
+    row |= {"description": "Two guides", "quantity": "2", "unit": "guides"}
+    cells = [row.get(name, "") for name in header]
+    Path(template[-1]).write_text(",".join(header) + "\n" + ",".join(cells) + "\n")
+    for args in rest + _commands("**Funders and maps**"):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, (args, result.output)
+    assert "c-guides" in Path("commitments.csv").read_text(encoding="utf-8")
+    assert "<iati-activities" in Path("river-care.xml").read_text(encoding="utf-8")
+    assert '"elements"' in Path("river-care-map.json").read_text(encoding="utf-8")
+
+
+def test_the_readme_signing_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    for args in _commands("## A short tour"):
+        runner.invoke(cli, args)
+    block = README.split("### Signed events", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    passphrase = re.search(r"PLEDGER_KEY_PASSPHRASE='([^']+)'", block)
+    assert passphrase is not None
+    monkeypatch.setenv("PLEDGER_KEY_PASSPHRASE", passphrase.group(1))
+    for args in _commands("### Signed events"):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, (args, result.output)
+    assert (tmp_path / "water-co.key").stat().st_mode & 0o777 == 0o600
+    log = json.loads(runner.invoke(cli, ["log", "--format", "json"]).stdout)
+    signed = [e for e in log if e.get("signer")]
+    assert [e["type"] for e in signed] == ["PartnerKeyRegistered", "CommitmentMade"]
+    assert runner.invoke(cli, ["verify"]).exit_code == 0

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ledger.cli.main import cli
@@ -1314,3 +1314,36 @@ def test_export_import_export_is_the_identity_on_postgresql(
             assert export_bytes(postgres_database) == first
         finally:
             reset_postgres(postgres_database)
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**6), max_value=10**6)
+    | st.text()
+    | st.decimals(allow_nan=False, allow_infinity=False, places=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@given(_json_values)
+@example({"\ue000": 1, "\U0001f600": 2, "a": [Decimal("1.50"), "x:1.5,"]})
+@settings(max_examples=400, deadline=None)
+def test_the_fast_canonical_encoder_writes_what_the_exact_one_writes(value: Any) -> None:
+    """Hashes and exports use the C JSON encoder, which orders keys by code point; JCS orders
+    them by UTF-16 unit. Any text, any keys (astral and private-use characters included), any
+    nesting: the two must write the same bytes."""
+    from ledger.canonical import dumps, fast_dumps
+
+    assert fast_dumps({"data": value}) == dumps({"data": value})
+
+
+@pytest.mark.parametrize("value", [1.5, [1e16], {"a": -2.5e-07}, float("nan"), float("inf")])
+def test_the_fast_canonical_encoder_refuses_binary_floats(value: Any) -> None:
+    from ledger.canonical import fast_dumps
+
+    with pytest.raises(TypeError, match="binary floats"):
+        fast_dumps({"data": value})

@@ -121,3 +121,24 @@ def test_every_consistency_proof_verifies_and_altered_ones_fail(case, byte) -> N
 def test_leaf_hash_is_the_rfc_leaf_hash() -> None:
     assert merkle.hash_leaf(b"abc") == hashlib.sha256(b"\x00abc").digest()
     assert merkle.root([]) == hashlib.sha256(b"").digest()
+
+
+def _recursive_root(leaves: list[bytes]) -> bytes:
+    """MTH exactly as RFC 9162 2.1.1 writes it: split at the largest power of two below n."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return leaves[0]
+    k = 1 << ((len(leaves) - 1).bit_length() - 1)
+    left, right = _recursive_root(leaves[:k]), _recursive_root(leaves[k:])
+    return hashlib.sha256(b"\x01" + left + right).digest()
+
+
+@given(st.integers(min_value=0, max_value=300))
+@settings(max_examples=60, deadline=None)
+def test_level_by_level_root_is_the_rfc_tree_of_any_size(n: int) -> None:
+    leaves = [merkle.hash_leaf(str(i).encode()) for i in range(n)]
+    frontier = merkle.Frontier()
+    for leaf in leaves:
+        frontier.append(leaf)
+    assert merkle.root(leaves) == _recursive_root(leaves) == frontier.root()

@@ -22,7 +22,6 @@ from typing import Any
 import pytest
 import sqlalchemy
 from click.testing import CliRunner
-from eventsourcing.persistence import EventStore, IntegrityError, OperationalError
 
 import ledger.store
 from ledger.cli.main import cli
@@ -194,8 +193,12 @@ def assert_nothing_written(url: str, before: Any) -> None:
 @pytest.mark.parametrize(
     "cause",
     [
-        IntegrityError("duplicate key value violates unique constraint"),
-        OperationalError("could not serialize access due to concurrent update"),
+        sqlalchemy.exc.IntegrityError(
+            "INSERT", {}, Exception("duplicate key value violates unique constraint")
+        ),
+        sqlalchemy.exc.OperationalError(
+            "INSERT", {}, Exception("could not serialize access due to concurrent update")
+        ),
     ],
     ids=["integrity", "operational"],
 )
@@ -205,18 +208,18 @@ def test_a_writer_that_always_loses_the_insert_gets_a_clear_error_and_writes_not
     before = snapshot(founded)
     attempts = []
 
-    def always_lose(self: Any, events: Any, **kwargs: Any) -> None:
-        attempts.append([e.originator_version for e in events])
+    def always_lose(self: Any, session: Any, rows: Any) -> None:
+        attempts.append([version for _, version, _, _ in rows])
         raise cause
 
     with Ledger(founded) as ledger:
-        monkeypatch.setattr(EventStore, "put", always_lose)
+        monkeypatch.setattr(Ledger, "_insert", always_lose)
         with pytest.raises(ConflictError) as info:
             write(ledger, how)
         monkeypatch.undo()
     message = str(info.value)
     assert f"gave up after {WRITE_ATTEMPTS} attempts" in message
-    assert str(cause) in message  # the cause, named
+    assert str(cause.orig) in message  # the cause, named
     assert message.endswith("nothing was written")
     assert "\n" not in message
     assert len(attempts) == WRITE_ATTEMPTS
@@ -231,16 +234,16 @@ def test_a_writer_whose_insert_always_collides_in_the_unique_index_writes_nothin
     """A real conflict, not a raised one: every attempt's events are inserted twice, so the
     database's unique (stream, version) index refuses the write, attempt after attempt."""
     before = snapshot(founded)
-    real_put = EventStore.put
+    real_insert = Ledger._insert
     attempts = []
 
-    def collide(self: Any, events: Any, **kwargs: Any) -> Any:
-        attempts.append(len(events))
-        real_put(self, events, **kwargs)
-        return real_put(self, events, **kwargs)
+    def collide(self: Ledger, session: Any, rows: Any) -> None:
+        attempts.append(len(rows))
+        real_insert(self, session, rows)
+        real_insert(self, session, rows)
 
     with Ledger(founded) as ledger:
-        monkeypatch.setattr(EventStore, "put", collide)
+        monkeypatch.setattr(Ledger, "_insert", collide)
         with pytest.raises(ConflictError, match="nothing was written") as info:
             ledger.record(PHASE)
         monkeypatch.undo()
@@ -254,10 +257,12 @@ def test_the_record_command_reports_a_lost_write_in_one_line(
 ) -> None:
     before = snapshot(founded)
 
-    def always_lose(self: Any, events: Any, **kwargs: Any) -> None:
-        raise IntegrityError("duplicate key value violates unique constraint")
+    def always_lose(self: Any, session: Any, rows: Any) -> None:
+        raise sqlalchemy.exc.IntegrityError(
+            "INSERT", {}, Exception("duplicate key value violates unique constraint")
+        )
 
-    monkeypatch.setattr(EventStore, "put", always_lose)
+    monkeypatch.setattr(Ledger, "_insert", always_lose)
     result = CliRunner().invoke(cli, ["--db", founded, "record", "PhaseChanged", "phase=planning",
                                       "-P", PID, "--actor", "broker"])  # fmt: skip
     monkeypatch.undo()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import multiprocessing
 import uuid
+from typing import Any
 
 import pytest
 import sqlalchemy
-from eventsourcing.persistence import IntegrityError
 
 from ledger.errors import ConflictError, InvalidEvent, NoLedger
 from ledger.events import Draft, Envelope
@@ -151,19 +151,19 @@ def test_a_lost_race_is_retried_after_re_reading(
     stream and tries again: the event lands once, at the next free seq."""
     with Ledger(db_url) as ledger:
         ledger.import_jsonl(jsonl(*founding()))
-        put = ledger._app.events.put
+        insert = ledger._insert
         reads = {"n": 0}
         real_stream = ledger.stream
 
-        def counting_stream(pid: str) -> list[Envelope]:
+        def counting_stream(pid: str, session: Any = None) -> list[Envelope]:
             reads["n"] += 1
-            return real_stream(pid)
+            return real_stream(pid, session)
 
-        def lose_once(events, **kwargs):  # type: ignore[no-untyped-def]
-            monkeypatch.setattr(ledger._app.events, "put", put)
-            raise IntegrityError("duplicate key value violates unique constraint")
+        def lose_once(session, rows):  # type: ignore[no-untyped-def]
+            monkeypatch.setattr(ledger, "_insert", insert)
+            raise sqlalchemy.exc.IntegrityError("INSERT", {}, Exception("duplicate key"))
 
-        monkeypatch.setattr(ledger._app.events, "put", lose_once)
+        monkeypatch.setattr(ledger, "_insert", lose_once)
         monkeypatch.setattr(ledger, "stream", counting_stream)
         event = ledger.record(
             Draft(partnership=PID, type="PhaseChanged", actor="broker", data={"phase": "planning"})
@@ -179,10 +179,10 @@ def test_a_writer_that_exhausts_its_retries_writes_nothing(
     with Ledger(db_url) as ledger:
         ledger.import_jsonl(jsonl(*founding()))
 
-        def always_lose(events, **kwargs):  # type: ignore[no-untyped-def]
-            raise IntegrityError("duplicate key value violates unique constraint")
+        def always_lose(session, rows):  # type: ignore[no-untyped-def]
+            raise sqlalchemy.exc.IntegrityError("INSERT", {}, Exception("duplicate key"))
 
-        monkeypatch.setattr(ledger._app.events, "put", always_lose)
+        monkeypatch.setattr(ledger, "_insert", always_lose)
         monkeypatch.setattr("ledger.store.time.sleep", lambda _s: None)
         with pytest.raises(ConflictError, match="nothing was written"):
             ledger.record(
@@ -224,3 +224,50 @@ def test_events_read_back_are_immutable_all_the_way_down(sqlite_url: str) -> Non
     with pytest.raises(AttributeError):
         event.data["attendees"].append("ngo-sonar")
     assert event.as_dict()["data"]["attendees"] == ["telco-x", "ministry"]
+
+
+def test_rows_written_in_bulk_are_the_applications_own(db_url: str) -> None:
+    """The write path inserts rows through SQLAlchemy Core and the audit reads them back
+    directly: each row must be byte for byte what eventsourcing's mapper writes for that
+    event, and the eventsourcing application must read every one back as the same event."""
+    from ledger.store import envelope_from_state, to_domain, to_envelope
+
+    objs = founding() + [
+        line("PrincipleAdopted", {"principle": f"p{i}", "text": "é — €"}) for i in range(5)
+    ]
+    objs.append(
+        line(
+            "MeetingHeld",
+            {"meeting": "m-1", "purpose": "Kick-off", "attendees": ["ngo-sonar", "telco-x"]},
+        )
+    )
+    with Ledger(db_url) as ledger:
+        ledger.import_jsonl(jsonl(*objs))
+        ours = ledger.stream(PID)
+        assert len(ours) == len(objs)
+        theirs = [to_envelope(e) for e in ledger._app.events.get(stream_id(PID))]  # type: ignore[arg-type]
+        assert theirs == ours
+        mapper = ledger._app.mapper
+        for row, event in zip(ledger.stored_rows(PID), ours, strict=True):
+            stored = mapper.to_stored_event(to_domain(event))
+            assert (row.stream, row.version, row.topic, row.state) == (
+                stored.originator_id,
+                stored.originator_version,
+                stored.topic,
+                stored.state,
+            )
+            assert envelope_from_state(row.version, row.topic, row.state) == event
+        # a whole second's recording time (no fraction in isoformat) survives the round trip
+        whole = Draft(
+            partnership=PID,
+            type="PhaseChanged",
+            actor="broker",
+            data={"phase": "planning"},
+            recorded_at="2026-06-01T12:00:00.000000Z",
+        )
+        event = ledger.record(whole)
+        row = ledger.stored_rows(PID)[-1]
+        assert b'"2026-06-01T12:00:00+00:00"' in row.state
+        assert mapper.to_stored_event(to_domain(event)).state == row.state
+        last = list(ledger._app.events.get(stream_id(PID)))[-1]
+        assert to_envelope(last) == event  # type: ignore[arg-type]

@@ -1,0 +1,134 @@
+"""Auditing many partnerships (issue #8): the bulk read path, ``--jobs`` (a process pool) and
+progress. Whatever the path, the report is the same."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from ledger.audit import run_audit
+from ledger.cli.main import cli
+from ledger.errors import InvalidInput
+from ledger.manager import get_plugin_manager
+from ledger.store import Ledger
+
+from helpers import founding, jsonl, line
+
+PLUGIN = """
+from ledger import hookimpl, rule
+
+
+@rule("XX001", name="many-commitments", principle="follow-through", severity="warning")
+def many_commitments(view, ctx):
+    \"\"\"More than five commitments.\"\"\"
+    if len(view.commitments) > 5:
+        yield ctx.finding(f"partnership:{view.partnership}", f"{len(view.commitments)}")
+
+
+@hookimpl
+def pledger_rules():
+    return [many_commitments]
+"""
+
+
+def partnership(pid: str, n: int) -> list[dict[str, object]]:
+    """A founded partnership with ``n`` money commitments, every third one overdue, and a
+    decision taken without a rationale: findings from several rules."""
+    objs = founding(pid)
+    for i in range(n):
+        data = {
+            "commitment": f"c-{i}",
+            "partner": "telco-x",
+            "kind": "money",
+            "description": f"Grant {i}",
+            "value": f"{1000 + i}",
+            "currency": "EUR",
+            "due": "2026-04-01" if i % 3 == 0 else "2026-12-01",
+        }
+        objs.append(line("CommitmentMade", data, actor="telco-x", partnership=pid))
+    objs.append(
+        line(
+            "DecisionProposed",
+            {"decision": "d-1", "title": "Logo", "proposer": "ngo-sonar"},
+            partnership=pid,
+        )
+    )
+    objs.append(line("DecisionTaken", {"decision": "d-1", "outcome": "adopted"}, partnership=pid))
+    return objs
+
+
+@pytest.fixture
+def many(db_url: str) -> str:
+    with Ledger(db_url) as ledger:
+        for k in range(7):
+            ledger.import_jsonl(jsonl(*partnership(f"p-{k}", 3 + k)))
+    return db_url
+
+
+def test_the_bulk_read_gives_every_stream_as_stored(many: str) -> None:
+    with Ledger(many) as ledger:
+        streams = dict(ledger.streams())
+        assert sorted(streams) == ledger.partnerships()
+        for pid, events in streams.items():
+            assert events == ledger.stream(pid)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_jobs_give_the_same_report_and_report_progress(many: str, jobs: int) -> None:
+    with Ledger(many) as ledger:
+        pm = get_plugin_manager()
+        alone = run_audit(ledger, pm=pm)
+        heard: list[tuple[int, int]] = []
+        pooled = run_audit(
+            ledger, pm=pm, jobs=jobs, progress=lambda done, total: heard.append((done, total))
+        )
+    assert pooled.to_json() == alone.to_json()
+    assert [p.id for p in pooled.partnerships] == [f"p-{k}" for k in range(7)]
+    assert {f.rule for f in pooled.findings} >= {"FT001", "TR001"}
+    assert heard[-1] == (7, 7)
+    assert [done for done, _ in heard] == sorted(done for done, _ in heard)
+
+
+def test_the_cli_audits_in_two_processes_with_plugins_loaded_by_name(
+    many: str, tmp_path: Path
+) -> None:
+    plugin = tmp_path / "many_rules.py"
+    plugin.write_text(PLUGIN, encoding="utf-8")
+    runner = CliRunner()
+    base = ["--db", many, "-p", str(plugin), "audit", "--all", "--format", "json"]
+    one = runner.invoke(cli, base)
+    two = runner.invoke(cli, [*base, "--jobs", "2"])
+    assert one.exit_code == two.exit_code == 1, (one.output, two.output)
+    assert json.loads(two.stdout) == json.loads(one.stdout)
+    assert sum(f["rule"] == "XX001" for f in json.loads(two.stdout)["findings"]) == 4
+    assert two.stderr == ""  # no progress bar when stderr is not a terminal
+
+
+def test_bad_jobs_are_refused(many: str) -> None:
+    result = CliRunner().invoke(cli, ["--db", many, "audit", "--all", "--jobs", "0"])
+    assert result.exit_code == 2
+    assert "--jobs" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_plugins_registered_in_code_cannot_cross_to_workers(many: str) -> None:
+    class InCode:
+        pass
+
+    pm = get_plugin_manager()
+    pm.register(InCode(), name="in-code")
+    with Ledger(many) as ledger, pytest.raises(InvalidInput, match="registered in code"):
+        run_audit(ledger, pm=pm, jobs=2)
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 8])
+def test_shards_cut_the_ledger_into_disjoint_whole_partnerships(many: str, n: int) -> None:
+    with Ledger(many) as ledger:
+        everything = dict(ledger.streams())
+        pieces = [dict(ledger.streams((k, n))) for k in range(n)]
+        assert ledger.count_partnerships() == len(everything) == 7
+    assert sum(len(piece) for piece in pieces) == len(everything)
+    merged = {pid: events for piece in pieces for pid, events in piece.items()}
+    assert merged == everything

@@ -1,0 +1,208 @@
+"""The bench (bench/, issue #8) runs here on a tiny ledger so that it cannot rot: every row of
+its table is measured and positive, and the ledgers its generator builds import cleanly and
+audit (findings, never a failure) on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import sys
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from ledger.audit import run_audit
+from ledger.store import Ledger
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+
+
+def _bench(module: str) -> ModuleType:
+    """``bench.<module>`` from the source tree. The root conftest keeps the root off
+    ``sys.path`` (its ``ledger/`` lacks the installed subpackages), so load the package by
+    path rather than put the root back."""
+    if "bench" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "bench", BENCH / "__init__.py", submodule_search_locations=[str(BENCH)]
+        )
+        assert spec is not None and spec.loader is not None
+        package = importlib.util.module_from_spec(spec)
+        sys.modules["bench"] = package
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"bench.{module}")
+
+
+generate = _bench("generate")
+bench_run = _bench("run")
+
+#: Every type the generator claims to write (bench/generate.py's docstring).
+CYCLE_TYPES = {
+    "PartnershipFounded",
+    "PhaseChanged",
+    "StakeholderMapped",
+    "StakeholderConsulted",
+    "PartnerIdentified",
+    "PartnerJoined",
+    "PartnerEngagementChanged",
+    "MeetingHeld",
+    "AssessmentRecorded",
+    "AssumptionDeclared",
+    "DealBreakerDeclared",
+    "PrincipleAdopted",
+    "GroundRuleAgreed",
+    "DecisionRuleSet",
+    "CommunicationProtocolAgreed",
+    "ReviewScheduleSet",
+    "ReportingNeedDeclared",
+    "ActivityPlanned",
+    "ResourceNeeded",
+    "IndicatorDefined",
+    "RiskIdentified",
+    "RiskMitigated",
+    "AgreementDrafted",
+    "AgreementSigned",
+    "InformationShared",
+    "CommitmentMade",
+    "CommitmentRevised",
+    "CommitmentFulfilled",
+    "FulfilmentConfirmed",
+    "ProgressReported",
+    "DecisionProposed",
+    "VoteCast",
+    "DecisionTaken",
+    "IndicatorMeasured",
+    "IssueRaised",
+    "IssueResolved",
+    "ReviewOpened",
+    "ReviewSubmitted",
+    "ReviewConcluded",
+    "ActionAgreed",
+    "ActionCompleted",
+    "SustainabilityChosen",
+    "LearningShared",
+    "PartnershipClosed",
+}
+
+
+def _lines(events: list[dict[str, object]]) -> list[str]:
+    return [json.dumps(event, ensure_ascii=False) for event in events]
+
+
+def test_generator_is_deterministic() -> None:
+    first = _lines(list(generate.generate(3, seed=7)))
+    assert first == _lines(list(generate.generate(3, seed=7)))
+    assert first != _lines(list(generate.generate(3, seed=8)))
+    # a partnership is the same whatever comes before it
+    assert _lines(generate.partnership(2, 4, 7)) == first[-len(generate.partnership(2, 4, 7)) :]
+
+
+def test_generator_event_mix() -> None:
+    """The mix the generator claims: the whole cycle, commitments of both forms, about 230
+    events of about 230 bytes per partnership, and the deliberate lapses."""
+    events = list(generate.generate(40, seed=1))
+    counts = Counter(event["type"] for event in events)
+    assert set(counts) == CYCLE_TYPES
+    assert counts["PartnershipFounded"] == 40
+    assert 200 <= len(events) / 40 <= 250
+    assert 200 <= sum(len(line) for line in _lines(events)) / len(events) <= 260
+    by_partnership = Counter(
+        event["partnership"] for event in events if event["type"] == "PartnerJoined"
+    )
+    assert len(by_partnership) == 40
+    assert all(4 <= joined <= 8 for joined in by_partnership.values())
+    sectors = {e["data"]["sector"] for e in events if "sector" in e["data"]}
+    assert {"public", "private", "civil-society", "academic"} <= sectors
+    assert counts["VoteCast"] > 3 * counts["DecisionTaken"]
+    commitments = [e["data"] for e in events if e["type"] == "CommitmentMade"]
+    money = [c for c in commitments if c["kind"] == "money"]
+    in_kind = [c for c in commitments if c["kind"] != "money"]
+    assert money and all({"value", "currency"} <= set(c) for c in money)
+    assert in_kind and all({"quantity", "unit"} <= set(c) for c in in_kind)
+    assert {c["kind"] for c in in_kind} >= {"people", "skills", "facilities"}
+    # lapses: promises never kept, decisions never shared
+    fulfilled = {
+        (e["partnership"], e["data"]["commitment"])
+        for e in events
+        if e["type"] == "CommitmentFulfilled"
+    }
+    made = {
+        (e["partnership"], e["data"]["commitment"]) for e in events if e["type"] == "CommitmentMade"
+    }
+    assert 0.7 * len(made) < len(fulfilled & made) < len(made)
+    shared = {
+        (e["partnership"], e["data"]["subject"]) for e in events if e["type"] == "InformationShared"
+    }
+    taken = {
+        (e["partnership"], "decision:" + e["data"]["decision"])
+        for e in events
+        if e["type"] == "DecisionTaken"
+    }
+    assert 0.7 * len(taken) < len(shared & taken) < len(taken)
+    assert max(event["occurred_on"] for event in events) <= generate.TODAY.isoformat()
+
+
+def test_sizes_are_exact() -> None:
+    assert sum(1 for _ in generate.sized(1000, seed=3)) == 1000
+    big = generate.one_partnership(700, seed=3)
+    assert len(big) == 700 and len({event["partnership"] for event in big}) == 1
+    assert date.fromisoformat(big[-1]["occurred_on"]) <= generate.TODAY
+
+
+def test_generated_ledger_imports_and_audits(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Strict validation accepts the generated ledger whole (one partnership cut short
+    included), and the audit finds the lapses the generator leaves."""
+    monkeypatch.setenv("PLEDGER_NOW", generate.NOW)
+    path = tmp_path / "ledger.jsonl"
+    count, size = generate.write_jsonl(path, generate.sized(1200, seed=5))
+    assert count == 1200 and size > 0
+    with Ledger(db_url) as ledger:
+        written = ledger.import_file(path)
+        assert sum(last - first + 1 for first, last in written.ranges().values()) == 1200
+        report = run_audit(ledger)
+    assert sum(audited.events for audited in report.partnerships) == 1200
+    rules = {finding.rule for finding in report.findings}
+    assert {"FT001", "TR002"} <= rules
+    assert not any(rule.startswith("PL") for rule in rules)
+
+
+@pytest.mark.slow
+def test_bench_quick_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The whole bench on the tiny size, into a temporary folder (never bench/RESULTS.md);
+    PostgreSQL too when PLEDGER_TEST_POSTGRES_URL is set."""
+    results = tmp_path / "RESULTS.md"
+    args = bench_run.parse_args(
+        ["--quick", "--results", str(results), "--workdir", str(tmp_path / "work")]
+    )
+    report = bench_run.execute(args)
+    databases = ["sqlite"] + (["postgresql"] if os.environ.get("PLEDGER_TEST_POSTGRES_URL") else [])
+    expected = [
+        f"{db}.{name}"
+        for db in databases
+        for name in ("import", "audit", "audit_jobs", "rss", "rss_jobs")
+    ] + ["partnership", "startup.version", "startup.help"]
+    assert [row.key for row in report.rows] == expected
+    for row in report.rows:
+        assert row.value > 0 and row.baseline_value > 0, row
+        assert row.result in ("PASS", "MISS"), row
+    printed = capsys.readouterr().out
+    written = results.read_text(encoding="utf-8")
+    for row in report.rows:
+        assert row.measure in written
+    assert "Pledger bench: 700 events" in printed and f"wrote {results}" in printed
+    for fact in ("CPU:", "RAM:", "Python", "SQLite", "pledger 0.", "700 events"):
+        assert fact in written
+    assert report.events == 700 and report.partnerships >= 3
+    assert {"FT001"} <= set(report.findings)
+
+
+def test_bench_masks_passwords() -> None:
+    url = "postgresql+psycopg://bench:s3cret@db.example.org:5432/x"
+    assert bench_run.mask(url) == "postgresql+psycopg://bench:***@db.example.org:5432/x"
