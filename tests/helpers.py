@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -109,3 +111,14 @@ def shared_vector(name: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def pledger_executable() -> str:
+    """The console script of this environment (the one beside the running interpreter)."""
+    beside = Path(sys.executable).parent / "pledger"
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which("pledger")
+    if found is None:  # pragma: no cover - the package is installed with its script
+        raise AssertionError("no `pledger` console script beside the interpreter or on PATH")
+    return found

@@ -21,7 +21,6 @@ import io
 import json
 import os
 import re
-import shutil
 import signal
 import sqlite3
 import subprocess
@@ -37,7 +36,7 @@ import pytest
 from ledger.integrity import verify_ledger
 from ledger.store import Ledger, TreeHead, sqlite_path
 
-from helpers import founding, line
+from helpers import founding, line, pledger_executable
 
 TOTAL = 100_000  # events in the killed import
 CONTINUED = ["amber-pact", "birch-pact", "cedar-pact"]  # in the ledger before the import
@@ -48,17 +47,6 @@ WAIT_S = 600.0
 
 
 # -- processes ---------------------------------------------------------------------------------
-
-
-def pledger_executable() -> str:
-    """The console script of this environment (the one beside the running interpreter)."""
-    beside = Path(sys.executable).parent / "pledger"
-    if beside.is_file():
-        return str(beside)
-    found = shutil.which("pledger")
-    if found is None:  # pragma: no cover - the package is installed with its script
-        pytest.fail("no `pledger` console script beside the interpreter or on PATH")
-    return found
 
 
 @dataclass
