@@ -168,6 +168,7 @@ class Report:
     plugins: list[str] = field(default_factory=list)
     findings: dict[str, int] = field(default_factory=dict)
     note: str = ""
+    profile: dict[str, Any] = field(default_factory=dict)
 
 
 def _rate(events: int, seconds: float) -> str:
@@ -602,6 +603,55 @@ def print_table(report: Report) -> None:
     Console(width=200).print(table)
 
 
+def profile_stages(ctx: Context, db: Path) -> dict[str, Any]:
+    """Run ``bench/stages.py`` in a process of its own on the SQLite ledger and its file."""
+    result = ctx.workdir / "profile.json"
+    subprocess.run(
+        [ctx.python, str(BENCH / "stages.py"), str(db), str(ctx.jsonl), str(result)],
+        check=True,
+        env=ctx.env,
+    )
+    found: dict[str, Any] = json.loads(result.read_text(encoding="utf-8"))
+    return found
+
+
+def where_the_time_went(profile: dict[str, Any]) -> list[str]:
+    """The profile as a section of RESULTS.md: each stage beside the plain scan."""
+    if not profile:
+        return []
+    audit, imported = profile["audit"], profile["import"]
+    scan = audit["stages"]["plain scan (baseline)"]
+    lines = [
+        "",
+        "## Where the time went",
+        "",
+        f"Audit of the first {audit['partnerships']:,} partnerships ({audit['events']:,} events), "
+        "CPU seconds (best of two, `bench/stages.py`), each stage against the plain scan of "
+        "the same rows:",
+        "",
+        "| stage | CPU s | x scan |",
+        "|---|---|---|",
+    ]
+    total = 0.0
+    for stage, seconds in audit["stages"].items():
+        lines.append(f"| {stage} | {seconds:.3f} | {seconds / scan:.2f} |")
+        if stage != "plain scan (baseline)":
+            total += seconds
+    lines.append(f"| **the audit (all but the scan)** | {total:.3f} | {total / scan:.2f} |")
+    slowest = ", ".join(f"{rule} {seconds:.3f} s" for rule, seconds in audit["slowest_rules"])
+    lines += ["", f"Slowest rules: {slowest}.", ""]
+    lines += [
+        f"Import of the file's first {imported['events']:,} events under `cProfile`, each "
+        "stage's share (a profiler slows small functions most, so shares, not seconds):",
+        "",
+        "| stage | share |",
+        "|---|---|",
+    ]
+    for stage, share in imported["shares"].items():
+        lines.append(f"| {stage} | {share:.0%} |")
+    return lines
+
+
 def markdown(report: Report) -> str:
     """RESULTS.md: what was measured, on what, each figure beside its baseline."""
     lines = ["# Pledger bench results", ""]
@@ -645,6 +695,7 @@ def markdown(report: Report) -> str:
     if report.findings:
         found = ", ".join(f"{rule} {n}" for rule, n in sorted(report.findings.items()))
         lines += ["", f"Findings of the full audit (the generator's deliberate lapses): {found}."]
+    lines += where_the_time_went(report.profile)
     lines += ["", "## How these were measured", ""]
     lines += [f"- {note}" for note in report.notes]
     return "\n".join(lines) + "\n"
@@ -775,6 +826,8 @@ def _run_in(
     report.plugins = [f"{p['name']} {p['version']}" for p in audited.get("plugins", [])]
     for finding in audited.get("findings", []):
         report.findings[finding["rule"]] = report.findings.get(finding["rule"], 0) + 1
+    say("profiling the audit's and the import's stages")
+    report.profile = profile_stages(ctx, db)
     for leftover in (db, workdir / "bulk-insert.db"):
         for path in (leftover, Path(f"{leftover}-wal"), Path(f"{leftover}-shm")):
             path.unlink(missing_ok=True)

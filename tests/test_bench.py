@@ -201,6 +201,12 @@ def test_bench_quick_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
         assert fact in written
     assert report.events == 700 and report.partnerships >= 3
     assert {"FT001"} <= set(report.findings)
+    assert "## Where the time went" in written
+    stages = report.profile["audit"]["stages"]
+    assert set(stages) >= {"plain scan (baseline)", "read events", "fold views", "run every rule"}
+    assert all(seconds > 0 for seconds in stages.values())
+    shares = report.profile["import"]["shares"]
+    assert 0.99 < sum(shares.values()) < 1.01 and all(0 <= v <= 1 for v in shares.values())
 
 
 def test_bench_masks_passwords() -> None:
