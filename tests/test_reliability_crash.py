@@ -82,6 +82,15 @@ class Proc:
         self.popen.wait(timeout=60)
         assert self.popen.returncode == -signal.SIGKILL, self.describe()
 
+    def stop(self) -> int:
+        """SIGKILL it if it still runs; its exit code either way. For processes killed at
+        arbitrary moments, which may end normally just before the signal lands."""
+        if self.alive():
+            self.popen.send_signal(signal.SIGKILL)
+        code = self.popen.wait(timeout=60)
+        assert code in (0, -signal.SIGKILL), self.describe()
+        return code
+
     def finish(self, timeout: float = WAIT_S) -> int:
         try:
             return self.popen.wait(timeout=timeout)
@@ -481,10 +490,7 @@ def test_records_killed_at_any_moment_leave_only_whole_events(
         )
         procs.append(proc)
         time.sleep(duration * fraction)
-        if proc.alive():
-            proc.kill()
-        else:
-            assert proc.popen.returncode == 0, proc.describe()
+        proc.stop()
         probe.settle()
         idents = [i for i in recorded_commitments(db_url) if i.startswith("cli-")]
         if f"cli-{n}" in idents:
