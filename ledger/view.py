@@ -148,12 +148,12 @@ class Fact:
 F = TypeVar("F", bound=Fact)
 
 
-def _inserted(items: tuple[F, ...], item: F) -> tuple[F, ...]:
-    """``items`` with ``item`` placed in "before" order (it has the highest seq so far)."""
+def _place(items: list[F], item: F) -> None:
+    """Add ``item`` in "before" order (it has the highest seq so far)."""
     if not items or items[-1].occurred_on <= item.occurred_on:  # the usual case: in order
-        return (*items, item)
-    at = bisect.bisect_right(items, item.moment, key=_moment_of)
-    return (*items[:at], item, *items[at:])
+        items.append(item)
+    else:
+        bisect.insort_right(items, item, key=_moment_of)
 
 
 def _moment_of(item: Fact) -> Moment:
@@ -1237,6 +1237,10 @@ class ViewBuilder:
         self._partner_intro: dict[str, Moment] = {}
         self._keyed: dict[str, dict[Any, Any]] = {name: {} for name in _KEYED}
         self._lists: dict[str, list[Any]] = {name: [] for name in _LISTED}
+        # What attaches to a record (votes, fulfilments, engagement...) is kept in growing
+        # lists and put into the (frozen) record only by view(): no copy per event.
+        self._attached: dict[tuple[str, Any], dict[str, list[Any]]] = {}
+        self._history: dict[str, list[EngagementChange]] = {}
 
     def apply(self, event: Envelope) -> bool:
         """Fold ``event`` if it is in the window; returns whether it was."""
@@ -1260,10 +1264,19 @@ class ViewBuilder:
         """An immutable snapshot of everything folded so far."""
         if self.partnership is None:
             raise ValueError("an empty view needs its partnership id")
-        partners = sorted(self._partners.values(), key=lambda p: self._partner_intro[p.id])
+        partners = [
+            _with(p, history=tuple(self._history[p.id])) if p.id in self._history else p
+            for p in sorted(self._partners.values(), key=lambda p: self._partner_intro[p.id])
+        ]
+        fresh = {name: dict(records) for name, records in self._keyed.items()}
+        for (collection, ident), attached in self._attached.items():
+            records = fresh[collection]
+            records[ident] = _with(
+                records[ident], **{attr: tuple(items) for attr, items in attached.items()}
+            )
         keyed: dict[str, Any] = {
             name: MappingProxyType(dict(sorted(records.items(), key=lambda kv: kv[1].moment)))
-            for name, records in self._keyed.items()
+            for name, records in fresh.items()
         }
         lists: dict[str, Any] = {name: tuple(items) for name, items in self._lists.items()}
         return PartnershipView(
@@ -1291,8 +1304,10 @@ class ViewBuilder:
             if record is None:  # not in the view (EVENTS.md's date rules make this rare)
                 return
             item = _record(cls, event)
-            value = _inserted(getattr(record, attr), item) if name in _ATTACH else item
-            self._keyed[collection][data[key]] = _with(record, **{attr: value})
+            if name in _ATTACH:
+                self._attach(collection, data[key], attr, item)
+            else:
+                self._keyed[collection][data[key]] = _with(record, **{attr: item})
         elif name in _LIST:
             collection, cls = _LIST[name]
             self._add(collection, _record(cls, event))
@@ -1302,12 +1317,13 @@ class ViewBuilder:
             getattr(self, f"_fold_{name}")(event)
 
     def _add(self, collection: str, item: Fact) -> None:
-        """Append in "before" order (``item`` has the highest seq so far)."""
-        items = self._lists[collection]
-        if not items or items[-1].occurred_on <= item.occurred_on:  # the usual case: in order
-            items.append(item)
-        else:
-            bisect.insort_right(items, item, key=_moment_of)
+        _place(self._lists[collection], item)
+
+    def _attach(self, collection: str, ident: Any, attr: str, item: Fact) -> None:
+        attached = self._attached.get((collection, ident))
+        if attached is None:
+            attached = self._attached[(collection, ident)] = {}
+        _place(attached.setdefault(attr, []), item)
 
     def _partner(self, event: Envelope) -> Partner:
         ident = event.data["partner"]
@@ -1318,7 +1334,7 @@ class ViewBuilder:
 
     def _engagement(self, event: Envelope, change: EngagementChange) -> None:
         record = self._partner(event)
-        self._partners[record.id] = _with(record, history=_inserted(record.history, change))
+        _place(self._history.setdefault(record.id, []), change)
 
     def _fold_PartnershipFounded(self, event: Envelope) -> None:
         self._founding = _record(Founding, event)
@@ -1346,10 +1362,8 @@ class ViewBuilder:
     def _fold_InformationShared(self, event: Envelope) -> None:
         share = _record(Share, event, recipients=tuple(event.data["with"]))
         self._add("shares", share)
-        decision = self._keyed["decisions"].get(share.subject_id)
-        if share.subject_kind == "decision" and decision is not None:
-            shares = _inserted(decision.shares, share)
-            self._keyed["decisions"][share.subject_id] = _with(decision, shares=shares)
+        if share.subject_kind == "decision" and share.subject_id in self._keyed["decisions"]:
+            self._attach("decisions", share.subject_id, "shares", share)
 
 
 def load_view(

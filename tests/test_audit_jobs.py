@@ -132,3 +132,36 @@ def test_shards_cut_the_ledger_into_disjoint_whole_partnerships(many: str, n: in
     assert sum(len(piece) for piece in pieces) == len(everything)
     merged = {pid: events for piece in pieces for pid, events in piece.items()}
     assert merged == everything
+
+
+def test_a_terminal_gets_a_progress_bar_and_a_pipe_none(many: str, tmp_path: Path) -> None:
+    """Long commands draw a rich progress bar on stderr when it is a terminal (a pty here)
+    and nothing at all when it is a pipe; stdout carries the report either way."""
+    import os
+    import pty
+    import subprocess
+
+    from helpers import pledger_executable
+
+    args = [pledger_executable(), "--db", many, "audit", "--all", "--format", "json"]
+    report = tmp_path / "report.json"
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.Popen([*args, "-o", str(report)], stderr=follower)
+        os.close(follower)
+        drawn = b""
+        while True:  # read as it draws, so the bar never waits on a full pty
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the other end is closed: all is read
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        assert proc.wait(timeout=120) == 1
+    finally:
+        os.close(leader)
+    assert b"Auditing" in drawn
+    piped = subprocess.run(args, capture_output=True, timeout=120)
+    assert piped.stderr == b""
+    assert json.loads(piped.stdout) == json.loads(report.read_text(encoding="utf-8"))
