@@ -22,6 +22,9 @@ MAX_LINE_BYTES = 1024 * 1024
 ENVELOPE_FIELDS = ("partnership", "type", "occurred_on", "actor", "data")
 EXPORT_FIELDS = ("id", "seq", "recorded_at", "hash")
 SIGNED_FIELDS = ("signer", "signature")
+_ALLOWED = frozenset((*ENVELOPE_FIELDS, *EXPORT_FIELDS, *SIGNED_FIELDS))
+_REQUIRED = frozenset(("partnership", "type", "actor", "data"))
+_OPTIONAL = frozenset((*EXPORT_FIELDS, *SIGNED_FIELDS))
 BASE64_RE = re.compile(r"[A-Za-z0-9+/]{4,500}={0,2}")
 TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 
@@ -213,13 +216,15 @@ def parse_draft(obj: Any) -> Draft:
     """Check the envelope of one interchange object (the data is checked later, per type)."""
     if not isinstance(obj, dict):
         raise InvalidInput("each line must be a JSON object")
-    allowed = (*ENVELOPE_FIELDS, *EXPORT_FIELDS, *SIGNED_FIELDS)
-    for key in obj:
-        if key not in allowed:
-            raise InvalidInput(f"unknown envelope field {show(key)}")
-    for key in ("partnership", "type", "actor", "data"):
-        if key not in obj:
-            raise InvalidInput(f"envelope field {key!r} is missing")
+    keys = obj.keys()
+    if not keys <= _ALLOWED:  # (set operations on the keys: the common case costs little)
+        for key in obj:
+            if key not in _ALLOWED:
+                raise InvalidInput(f"unknown envelope field {show(key)}")
+    if not keys >= _REQUIRED:
+        for key in ("partnership", "type", "actor", "data"):
+            if key not in obj:
+                raise InvalidInput(f"envelope field {key!r} is missing")
     etype = obj["type"]
     if not isinstance(etype, str) or not etype:
         raise InvalidInput(f"envelope field 'type' = {show(etype)} must be an event type name")
@@ -228,6 +233,8 @@ def parse_draft(obj: Any) -> Draft:
     occurred_on = obj.get("occurred_on")
     if "occurred_on" in obj:
         _envelope_date(etype, "occurred_on", occurred_on)
+    if keys.isdisjoint(_OPTIONAL):  # a new fact, unsigned: nothing more to check
+        return Draft(partnership, etype, actor, obj["data"], occurred_on)
     restore = {k: obj[k] for k in EXPORT_FIELDS if k in obj}
     if restore and len(restore) != len(EXPORT_FIELDS):
         missing = [k for k in EXPORT_FIELDS if k not in obj]
