@@ -140,6 +140,9 @@ def demo(ctx: click.Context) -> None:
         f"pledger diff -P {DEMO_PARTNERSHIP} --from 2026-03-08 --to 2026-06-30; "
         f"pledger log -P {DEMO_PARTNERSHIP} --known-at 2026-07-01"
     )
+    console.print(
+        f"For the partnership's board, one page with charts: pledger report -P {DEMO_PARTNERSHIP}"
+    )
 
 
 @click.command()
