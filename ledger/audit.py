@@ -157,7 +157,8 @@ def run_audit(
                 "this plugin manager has plugins registered in code: use jobs=1"
             )
         total = len(partnerships) if partnerships is not None else ledger.count_partnerships()
-        results = _audit_in_pool(ledger.url, specs, partnerships, total, job, jobs, progress)
+        here = (ledger, selected)
+        results = _audit_in_pool(ledger.url, specs, partnerships, total, job, jobs, progress, here)
     results.sort(key=lambda result: result[0].id)
     findings = [f for _, found in results for f in found]
     findings.sort(key=Finding.sort_key)
@@ -232,29 +233,42 @@ def _audit_in_pool(
     job: _Job,
     jobs: int,
     progress: Progress | None,
+    here: tuple[Ledger, Sequence[Rule]],
 ) -> list[Result]:
-    """Audit in ``jobs`` fresh processes (spawned, not forked: a forked child would share
-    the parent's database connections). The whole ledger is cut into shards of stream ids
-    that each worker reads in one ordered pass; chosen partnerships go in chunks instead."""
+    """Audit with ``jobs`` - 1 fresh processes and this one. The ledger is cut into shards of
+    stream ids, each read in one ordered pass (chosen partnerships go in chunks instead). The
+    workers are spawned, not forked (a forked child would share this process's database
+    connections), so each takes a moment to start: meanwhile this process audits shards from
+    the other end of the list, taking every one a worker has not begun."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     work: list[Any]
     if partnerships is None:
-        shards = jobs * 4  # more shards than workers: a slow shard does not hold up the end
+        shards = jobs * 16  # many more shards than workers, so that none is left last alone
         work = [("shard", (k, shards)) for k in range(shards)]
     else:
         size = max(1, min(100, len(partnerships) // (jobs * 8) or 1))
         work = [("ids", partnerships[i : i + size]) for i in range(0, len(partnerships), size)]
     results: list[Result] = []
+
+    def collect(done: list[Result]) -> None:
+        results.extend(done)
+        if progress:
+            progress(len(results), total)
+
+    ledger, rules = here
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_worker_start, initargs=(url, specs, job)
+        jobs - 1, mp_context=context, initializer=_worker_start, initargs=(url, specs, job)
     ) as pool:
-        for done in pool.map(_worker_audit, work):
-            results.extend(done)
-            if progress:
-                progress(len(results), total)
+        futures = [pool.submit(_worker_audit, item) for item in work]
+        for item, future in zip(reversed(work), reversed(futures), strict=True):
+            if future.cancel():  # no worker has taken it: audit it here
+                collect(_audit_work(ledger, item, job, rules))
+        for future in futures:
+            if not future.cancelled():
+                collect(future.result())
     return results
 
 
@@ -276,7 +290,13 @@ def _worker_start(url: str, specs: tuple[str, ...], job: _Job) -> None:
 def _worker_audit(work: tuple[str, Any]) -> list[Result]:
     if _worker["missing"]:
         raise InvalidInput(f"rules {', '.join(_worker['missing'])} did not load in a worker")
-    ledger, job, rules = _worker["ledger"], _worker["job"], _worker["rules"]
+    return _audit_work(_worker["ledger"], work, _worker["job"], _worker["rules"])
+
+
+def _audit_work(
+    ledger: Ledger, work: tuple[str, Any], job: _Job, rules: Sequence[Rule]
+) -> list[Result]:
+    """One piece of a parallel audit: a shard of stream ids, or a chunk of partnerships."""
     kind, what = work
     if kind == "shard":
         return [_audit_one(pid, stream, job, rules) for pid, stream in ledger.streams(what)]
