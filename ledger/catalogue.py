@@ -234,7 +234,7 @@ class EventType:
                     raise InvalidEvent(self.name, fld.name, None, "required field is missing")
                 continue
             out[fld.name] = parse_value(self.name, fld, value)
-        return out
+        return dict(sorted(out.items()))  # canonical order: stored, hashed and shown alike
 
     def parse_text_value(self, name: str, text: str) -> Any:
         """Turn a command-line ``field=value`` into the JSON value the field expects."""

@@ -34,7 +34,7 @@ from eventsourcing.utils import register_topic
 from sqlalchemy import event as sa_event
 from sqlalchemy import select, text
 
-from ledger.canonical import format_time, leaf_bytes, leaf_hash
+from ledger.canonical import envelope_leaf, format_time, leaf_bytes, leaf_hash, quote_json
 from ledger.catalogue import Catalogue
 from ledger.errors import (
     ConflictError,
@@ -230,6 +230,24 @@ def stored_state(envelope: Envelope) -> bytes:
             "signature": envelope.signature,
         }
     ).encode("utf-8")
+
+
+def _json_or_null(value: str | None) -> str:
+    return "null" if value is None else quote_json(value)
+
+
+def stored_row_state(envelope: Envelope, data_json: str) -> bytes:
+    """``stored_state`` with the data already encoded (compact, in its own key order): the
+    write path encodes each event's data once, for the leaf and the row alike."""
+    return (
+        f'{{"timestamp":{{"_type_":"datetime_iso","_data_":'
+        f"{quote_json(_timestamp(envelope.recorded_at))}}},"
+        f'"event_id":{quote_json(envelope.id)},"partnership":{quote_json(envelope.partnership)},'
+        f'"occurred_on":{quote_json(envelope.occurred_on)},"actor":{quote_json(envelope.actor)},'
+        f'"data":{data_json},"hash":{quote_json(envelope.hash)},'
+        f'"signer":{_json_or_null(envelope.signer)},'
+        f'"signature":{_json_or_null(envelope.signature)}}}'
+    ).encode()
 
 
 def _timestamp(recorded_at: str) -> str:
@@ -754,7 +772,9 @@ class Ledger:
                                 f"restore lines and new facts of {pid} cannot be mixed in one file",
                             )
                         open_streams[pid] = (state, frontier, draft.is_restore)
-                        envelope = self._place(state, draft, self._parse(draft), clock, signer)
+                        envelope, data_json = self._place(
+                            state, draft, self._parse(draft), clock, signer
+                        )
                     except LedgerError as exc:
                         raise exc.at_line(line) if line is not None else exc from None
                     frontier.append(bytes.fromhex(envelope.hash))
@@ -764,7 +784,9 @@ class Ledger:
                             self._stream_value(envelope.partnership),
                             envelope.seq,
                             TOPIC_PREFIX + envelope.type,
-                            stored_state(envelope),
+                            stored_row_state(envelope, data_json)
+                            if data_json
+                            else stored_state(envelope),
                         )
                     )
                     if len(batch) >= BATCH_SIZE:
@@ -858,8 +880,9 @@ class Ledger:
         data: dict[str, Any],
         clock: str,
         signer: Signer | None = None,
-    ) -> Envelope:
-        """Give a draft its place in the stream, check it there and fold it in."""
+    ) -> tuple[Envelope, str]:
+        """Give a draft its place in the stream, check it there and fold it in; also returns
+        its data as the stored row writes it (compact JSON; empty: encode it the long way)."""
         etype = self.catalogue.get(draft.type)
         assert etype is not None
         actor = draft.actor or state.speaker(etype, data)
@@ -884,7 +907,8 @@ class Ledger:
             # the signature covers the leaf without signer and signature; both then join it
             fields["signature"] = signer.sign(leaf_bytes(fields))
             fields["signer"] = signer.fingerprint
-        digest = leaf_hash(leaf_bytes(fields))
+        leaf, data_json = envelope_leaf(fields)
+        digest = leaf_hash(leaf)
         if draft.hash is not None and draft.hash != digest:
             raise InvalidEvent(
                 draft.type,
@@ -892,9 +916,10 @@ class Ledger:
                 draft.hash,
                 f"does not match the event's content (computed {digest})",
             )
-        envelope = Envelope(hash=digest, **fields)
+        fields["data"] = freeze(data)  # a fresh dict of our own: freeze it once, here
+        envelope = Envelope.frozen(hash=digest, **fields)
         state.admit(envelope)
-        return envelope
+        return envelope, data_json
 
     # -- exporting ------------------------------------------------------------------------
 

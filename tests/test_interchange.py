@@ -1347,3 +1347,43 @@ def test_the_fast_canonical_encoder_refuses_binary_floats(value: Any) -> None:
 
     with pytest.raises(TypeError, match="binary floats"):
         fast_dumps({"data": value})
+
+
+_texts = st.text(min_size=1, max_size=12)
+
+
+@given(
+    data=st.dictionaries(st.text(max_size=6), _json_values, max_size=5),
+    texts=st.lists(_texts, min_size=6, max_size=6),
+    seq=st.integers(min_value=1, max_value=10**9),
+    signed=st.booleans(),
+    whole_second=st.booleans(),
+)
+@settings(max_examples=300, deadline=None)
+def test_the_write_paths_leaf_and_row_are_the_exact_ones(
+    data: dict[str, Any], texts: list[str], seq: int, signed: bool, whole_second: bool
+) -> None:
+    """The write path encodes an event's data once for both its leaf and its stored row; both
+    must be byte for byte what the general encoders (and eventsourcing's mapper) write."""
+    from ledger.canonical import envelope_leaf, leaf_bytes
+    from ledger.events import Envelope
+    from ledger.store import stored_row_state, stored_state
+
+    recorded = "2026-06-01T12:00:00.000000Z" if whole_second else "2026-06-01T12:00:00.123456Z"
+    fields: dict[str, Any] = {
+        "id": texts[0],
+        "partnership": texts[1],
+        "seq": seq,
+        "type": texts[2],
+        "occurred_on": texts[3],
+        "recorded_at": recorded,
+        "actor": texts[4],
+        "data": data,
+        "signer": "ab" * 32 if signed else None,
+        "signature": texts[5] if signed else None,
+    }
+    leaf, data_json = envelope_leaf(fields)
+    assert leaf == leaf_bytes(fields)
+    if data_json:  # else the row is written the long way
+        envelope = Envelope(hash="cd" * 32, **fields)
+        assert stored_row_state(envelope, data_json) == stored_state(envelope)
