@@ -212,24 +212,13 @@ def _thawed(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} cannot be stored")
 
 
-_encode_state = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_thawed).encode
+#: Event data as the mapper's transcoder writes it: compact, in its own key order.
+_encode_data = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_thawed).encode
 
 
 def stored_state(envelope: Envelope) -> bytes:
     """The ``state`` bytes eventsourcing's mapper writes for this event (same bytes)."""
-    return _encode_state(
-        {
-            "timestamp": {"_type_": "datetime_iso", "_data_": _timestamp(envelope.recorded_at)},
-            "event_id": envelope.id,
-            "partnership": envelope.partnership,
-            "occurred_on": envelope.occurred_on,
-            "actor": envelope.actor,
-            "data": envelope.data,
-            "hash": envelope.hash,
-            "signer": envelope.signer,
-            "signature": envelope.signature,
-        }
-    ).encode("utf-8")
+    return stored_row_state(envelope, _encode_data(envelope.data))
 
 
 def _json_or_null(value: str | None) -> str:
