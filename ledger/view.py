@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from types import MappingProxyType
@@ -1114,31 +1114,49 @@ def _convert(kind: str, raw: Any) -> Any:
 
 def _record(cls: type[R], event: Envelope, **explicit: Any) -> R:
     """A record from an event: its place and date, each field the data gives (same name,
-    converted to the field's type), and ``explicit`` values for the rest."""
-    values: dict[str, Any] = {
-        "seq": event.seq,
-        "occurred_on": event.occurred,
-        "actor": event.actor,
-    }
+    converted to the field's type), and ``explicit`` values for the rest.
+
+    The fold makes one per event, so it fills the record's ``__dict__`` from the class's
+    defaults instead of calling the frozen dataclass ``__init__`` (which sets each field
+    through ``object.__setattr__``); a required field left unset still fails as it would."""
+    defaults, converters, size = _shape(cls)
+    values = defaults.copy()
+    values["seq"] = event.seq
+    values["occurred_on"] = _day(event.occurred_on)
+    values["actor"] = event.actor
     data = event.data
-    for name, converter in _converters(cls):
+    for name, converter in converters:
         raw = data.get(name)
         if raw is not None and name not in explicit:
             values[name] = raw if converter is None else converter(raw)
-    values.update(explicit)
-    return cls(**values)
+    if explicit:
+        values.update(explicit)
+    if len(values) != size:  # a required field is missing: the dataclass names it
+        return cls(**values)
+    record = _new(cls)
+    _setattr(record, "__dict__", values)
+    return record
 
 
-_FIELD_CONVERTERS: dict[type, tuple[tuple[str, Callable[[Any], Any] | None], ...]] = {}
+_day = date.fromisoformat
+_new = object.__new__
+_setattr = object.__setattr__
+_SHAPES: dict[type, tuple[dict[str, Any], tuple[tuple[str, Callable[[Any], Any] | None], ...], int]]
+_SHAPES = {}
 
 
-def _converters(cls: type) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
-    """Each data field of a record class with the function that converts its raw value."""
-    found = _FIELD_CONVERTERS.get(cls)
-    if found is None:
-        found = tuple((name, _CONVERTERS.get(kind)) for name, kind in _data_fields(cls))
-        _FIELD_CONVERTERS[cls] = found
-    return found
+def _shape(
+    cls: type,
+) -> tuple[dict[str, Any], tuple[tuple[str, Callable[[Any], Any] | None], ...], int]:
+    """A record class's field defaults, its data fields with their converters, and how many
+    fields it has (computed once per class)."""
+    shape = _SHAPES.get(cls)
+    if shape is None:
+        found = fields(cls)
+        defaults = {f.name: f.default for f in found if f.default is not MISSING}
+        converters = tuple((name, _CONVERTERS.get(kind)) for name, kind in _data_fields(cls))
+        shape = _SHAPES[cls] = (defaults, converters, len(found))
+    return shape
 
 
 def _with(record: T, **changes: Any) -> T:
@@ -1256,8 +1274,10 @@ class ViewBuilder:
         if not self.window.contains(event):
             return False
         self._events.append(event)
-        if event.type in CORE_TYPES:
-            self._fold(event)
+        fold = _FOLDS.get(event.type)  # None for types the core does not know: events only
+        if fold is not None:
+            method, spec = fold
+            method(self, event, spec)
         return True
 
     def view(self) -> PartnershipView:
@@ -1291,30 +1311,34 @@ class ViewBuilder:
             **lists,
         )
 
-    def _fold(self, event: Envelope) -> None:
-        name, data = event.type, event.data
-        if name in _INTRODUCE:
-            collection, cls, key = _INTRODUCE[name]
-            ident = data[key]
-            named = {"id": ident} if key != "version" else {}  # versions are their own id
-            self._keyed[collection][ident] = _record(cls, event, **named)
-        elif name in _ATTACH or name in _SETTLE:
-            collection, key, attr, cls = _ATTACH.get(name) or _SETTLE[name]
-            record = self._keyed[collection].get(data[key])
-            if record is None:  # not in the view (EVENTS.md's date rules make this rare)
-                return
-            item = _record(cls, event)
-            if name in _ATTACH:
-                self._attach(collection, data[key], attr, item)
-            else:
-                self._keyed[collection][data[key]] = _with(record, **{attr: item})
-        elif name in _LIST:
-            collection, cls = _LIST[name]
-            self._add(collection, _record(cls, event))
-        elif name in _ENGAGEMENT:
-            self._engagement(event, _record(EngagementChange, event, kind=_ENGAGEMENT[name]))
+    # How each kind of event folds: ``spec`` is its entry in the tables above.
+
+    def _introduce(self, event: Envelope, spec: tuple[str, type[Fact], str]) -> None:
+        collection, cls, key = spec
+        ident = event.data[key]
+        if key == "version":  # versions are their own id
+            self._keyed[collection][ident] = _record(cls, event)
         else:
-            getattr(self, f"_fold_{name}")(event)
+            self._keyed[collection][ident] = _record(cls, event, id=ident)
+
+    def _add_to(self, event: Envelope, spec: tuple[str, str, str, type[Fact]]) -> None:
+        collection, key, attr, cls = spec
+        ident = event.data[key]
+        if ident in self._keyed[collection]:  # else not in the view (rare: EVENTS.md's dates)
+            self._attach(collection, ident, attr, _record(cls, event))
+
+    def _settle(self, event: Envelope, spec: tuple[str, str, str, type[Fact]]) -> None:
+        collection, key, attr, cls = spec
+        records, ident = self._keyed[collection], event.data[key]
+        if ident in records:
+            records[ident] = _with(records[ident], **{attr: _record(cls, event)})
+
+    def _list(self, event: Envelope, spec: tuple[str, type[Fact]]) -> None:
+        collection, cls = spec
+        self._add(collection, _record(cls, event))
+
+    def _engage(self, event: Envelope, kind: str) -> None:
+        self._engagement(event, _record(EngagementChange, event, kind=kind))
 
     def _add(self, collection: str, item: Fact) -> None:
         _place(self._lists[collection], item)
@@ -1336,18 +1360,18 @@ class ViewBuilder:
         record = self._partner(event)
         _place(self._history.setdefault(record.id, []), change)
 
-    def _fold_PartnershipFounded(self, event: Envelope) -> None:
+    def _fold_PartnershipFounded(self, event: Envelope, _: None = None) -> None:
         self._founding = _record(Founding, event)
 
-    def _fold_PartnershipClosed(self, event: Envelope) -> None:
+    def _fold_PartnershipClosed(self, event: Envelope, _: None = None) -> None:
         self._closure = _record(Closure, event)
 
-    def _fold_PartnerIdentified(self, event: Envelope) -> None:
+    def _fold_PartnerIdentified(self, event: Envelope, _: None = None) -> None:
         record = self._partner(event)
         identification = _record(Identification, event)
         self._partners[record.id] = _with(record, identification=identification)
 
-    def _fold_CommitmentMade(self, event: Envelope) -> None:
+    def _fold_CommitmentMade(self, event: Envelope, _: None = None) -> None:
         data = event.data
         self._keyed["commitments"][data["commitment"]] = _record(
             Commitment,
@@ -1359,11 +1383,37 @@ class ViewBuilder:
             original_due=_convert("date", data["due"]) if "due" in data else None,
         )
 
-    def _fold_InformationShared(self, event: Envelope) -> None:
+    def _fold_InformationShared(self, event: Envelope, _: None = None) -> None:
         share = _record(Share, event, recipients=tuple(event.data["with"]))
         self._add("shares", share)
         if share.subject_kind == "decision" and share.subject_id in self._keyed["decisions"]:
             self._attach("decisions", share.subject_id, "shares", share)
+
+
+Fold = Callable[["ViewBuilder", Envelope, Any], None]
+
+
+def _folds() -> dict[str, tuple[Fold, Any]]:
+    """Each core event type's fold: a method of ``ViewBuilder`` and its table entry, so that
+    folding an event is one lookup."""
+    folds: dict[str, tuple[Fold, Any]] = {}
+    for name, introduced in _INTRODUCE.items():
+        folds[name] = (ViewBuilder._introduce, introduced)
+    for name, attached in _ATTACH.items():
+        folds[name] = (ViewBuilder._add_to, attached)
+    for name, settled in _SETTLE.items():
+        folds[name] = (ViewBuilder._settle, settled)
+    for name, listed in _LIST.items():
+        folds[name] = (ViewBuilder._list, listed)
+    for name, kind in _ENGAGEMENT.items():
+        folds[name] = (ViewBuilder._engage, kind)
+    for name in CORE_TYPES:
+        if name not in folds:  # the types with a method of their own
+            folds[name] = (getattr(ViewBuilder, f"_fold_{name}"), None)
+    return folds
+
+
+_FOLDS = _folds()
 
 
 def load_view(
