@@ -256,8 +256,23 @@ def _recorded_at(timestamp: str) -> str:
     return format_time(parse_time(timestamp))
 
 
-_decode_plain = json.JSONDecoder().decode
+def _frozen_object(obj: dict[str, Any]) -> Mapping[str, Any]:
+    """The decoder's hook for objects holding lists: lists become tuples, the object read-only
+    (inner objects came through here first, so the whole value ends up frozen)."""
+    for key, value in obj.items():
+        if type(value) is list:
+            obj[key] = _frozen_list(value)
+    return MappingProxyType(obj)
+
+
+def _frozen_list(items: list[Any]) -> tuple[Any, ...]:
+    return tuple([_frozen_list(item) if type(item) is list else item for item in items])
+
+
+# The decoder makes every object read-only as it goes; only texts with lists need the hook
+# that also turns them into tuples (JSON has no list hook).
 _decode_frozen = json.JSONDecoder(object_hook=MappingProxyType).decode
+_decode_with_lists = json.JSONDecoder(object_hook=_frozen_object).decode
 _TOPIC_START = len(TOPIC_PREFIX)
 _new_envelope = functools.partial(object.__new__, Envelope)
 _setattr = object.__setattr__
@@ -267,12 +282,7 @@ def envelope_from_state(version: int, topic: str, state: bytes) -> Envelope:
     """The event of a stored row, parsed straight from its JSON (the audit's read path, where
     this is most of the cost of reading: no copy, no dataclass ``__init__``)."""
     text = state.decode("utf-8")
-    if "[" in text:  # lists to freeze into tuples: the general path
-        stored = _decode_plain(text)
-        data = freeze(stored["data"])
-    else:  # the decoder makes every object read-only as it goes: data is frozen already
-        stored = _decode_frozen(text)
-        data = stored["data"]
+    stored = _decode_with_lists(text) if "[" in text else _decode_frozen(text)
     envelope = _new_envelope()
     _setattr(  # what Envelope.frozen does, minus the keyword-argument dict
         envelope,
@@ -285,7 +295,7 @@ def envelope_from_state(version: int, topic: str, state: bytes) -> Envelope:
             "occurred_on": stored["occurred_on"],
             "recorded_at": _recorded_at(stored["timestamp"]["_data_"]),
             "actor": stored["actor"],
-            "data": data,
+            "data": stored["data"],
             "hash": stored["hash"],
             "signer": stored.get("signer"),
             "signature": stored.get("signature"),
