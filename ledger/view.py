@@ -16,6 +16,7 @@ know (a plugin that is not installed) are kept in ``events`` only.
 from __future__ import annotations
 
 import bisect
+import functools
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, is_dataclass
@@ -1114,49 +1115,60 @@ def _convert(kind: str, raw: Any) -> Any:
 
 def _record(cls: type[R], event: Envelope, **explicit: Any) -> R:
     """A record from an event: its place and date, each field the data gives (same name,
-    converted to the field's type), and ``explicit`` values for the rest.
-
-    The fold makes one per event, so it fills the record's ``__dict__`` from the class's
-    defaults instead of calling the frozen dataclass ``__init__`` (which sets each field
-    through ``object.__setattr__``); a required field left unset still fails as it would."""
-    defaults, converters, size = _shape(cls)
-    values = defaults.copy()
-    values["seq"] = event.seq
-    values["occurred_on"] = _day(event.occurred_on)
-    values["actor"] = event.actor
-    data = event.data
-    for name, converter in converters:
-        raw = data.get(name)
-        if raw is not None and name not in explicit:
-            values[name] = raw if converter is None else converter(raw)
-    if explicit:
-        values.update(explicit)
-    if len(values) != size:  # a required field is missing: the dataclass names it
-        return cls(**values)
-    record = _new(cls)
-    _setattr(record, "__dict__", values)
-    return record
+    converted to the field's type; absent or null keeps the field's default), and
+    ``explicit`` values for the rest."""
+    key = (cls, tuple(explicit))
+    make = _MAKERS.get(key) or _write_maker(cls, key[1])
+    return make(event, **explicit)  # type: ignore[no-any-return]
 
 
-_day = date.fromisoformat
-_new = object.__new__
-_setattr = object.__setattr__
-_SHAPES: dict[type, tuple[dict[str, Any], tuple[tuple[str, Callable[[Any], Any] | None], ...], int]]
-_SHAPES = {}
+_MAKERS: dict[tuple[type, tuple[str, ...]], Callable[..., Any]] = {}
 
 
-def _shape(
-    cls: type,
-) -> tuple[dict[str, Any], tuple[tuple[str, Callable[[Any], Any] | None], ...], int]:
-    """A record class's field defaults, its data fields with their converters, and how many
-    fields it has (computed once per class)."""
-    shape = _SHAPES.get(cls)
-    if shape is None:
-        found = fields(cls)
-        defaults = {f.name: f.default for f in found if f.default is not MISSING}
-        converters = tuple((name, _CONVERTERS.get(kind)) for name, kind in _data_fields(cls))
-        shape = _SHAPES[cls] = (defaults, converters, len(found))
-    return shape
+def _write_maker(cls: type, explicit: tuple[str, ...]) -> Callable[..., Any]:
+    """Write the function that makes ``cls`` records from events, once per record class and
+    set of explicit fields, as ``dataclasses`` writes an ``__init__``: the fold makes a record
+    per event, and a loop over the fields, or the frozen ``__init__`` setting each field
+    through ``object.__setattr__``, cost more than reading the event did."""
+    defaults = {f.name: f.default for f in fields(cls) if f.default is not MISSING}
+    scope: dict[str, Any] = {"cls": cls, "new": object.__new__, "setattr": object.__setattr__}
+    items = [
+        '"seq": event.seq',
+        '"occurred_on": date_of(event.occurred_on)',
+        '"actor": event.actor',
+    ]
+    scope["date_of"] = date.fromisoformat
+    for name, kind in _data_fields(cls):
+        if name in explicit:
+            items.append(f"{name!r}: {name}")
+            continue
+        converter = _CONVERTERS.get(kind)
+        value = "raw" if converter is None else f"convert_{name}(raw)"
+        if converter is not None:
+            scope[f"convert_{name}"] = converter
+        if name in defaults:
+            scope[f"default_{name}"] = defaults[name]
+            fallback = f"default_{name}"
+        else:  # required: EVENTS.md's validation put it in every stored event
+            fallback = f"missing({name!r})"
+        items.append(f"{name!r}: {value} if (raw := get({name!r})) is not None else {fallback}")
+    scope["missing"] = functools.partial(_missing, cls)
+    source = "\n".join(
+        [
+            f"def make(event, *, {', '.join(explicit)}):" if explicit else "def make(event):",
+            "    get = event.data.get",
+            "    record = new(cls)",
+            f"    setattr(record, '__dict__', {{{', '.join(items)}}})",
+            "    return record",
+        ]
+    )
+    exec(source, scope)  # the source is written above from the dataclass's own fields
+    _MAKERS[(cls, explicit)] = scope["make"]
+    return scope["make"]  # type: ignore[no-any-return]
+
+
+def _missing(cls: type, name: str) -> Any:
+    raise TypeError(f"{cls.__name__}: the event has no {name!r}")
 
 
 def _with(record: T, **changes: Any) -> T:
