@@ -584,15 +584,22 @@ class Ledger:
                 yield self._flush(rows)
 
     def _rows(self, session: Any, query: Any, params: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
-        """The rows of ``query`` in pages: on PostgreSQL from a server-side cursor
-        (``yield_per``); on SQLite, whose cursor is lazy anyway, straight from the driver's
-        ``fetchmany``, which skips building a SQLAlchemy row for every event."""
-        if self.dialect != "sqlite":
+        """The rows of ``query`` in pages, straight from the driver (building a SQLAlchemy row
+        for every event costs more than decoding it): on PostgreSQL (psycopg) from a
+        server-side cursor; on SQLite, whose cursor is lazy anyway, with ``fetchmany``. Other
+        drivers go through SQLAlchemy's ``yield_per``."""
+        driver = session.connection().connection.driver_connection
+        if self.dialect == "sqlite":
+            cursor = driver.cursor()
+            sql = str(query)
+        elif self._engine.dialect.driver == "psycopg":
+            cursor = driver.cursor(name="pledger_streams")
+            sql = re.sub(r":(lo|hi)\b", r"%(\1)s", str(query))
+        else:
             yield from session.execute(query.execution_options(yield_per=2000))
             return
-        cursor = session.connection().connection.cursor()
         try:
-            cursor.execute(str(query), params)
+            cursor.execute(sql, params)
             while page := cursor.fetchmany(2000):
                 yield from page
         finally:
