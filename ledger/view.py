@@ -163,7 +163,7 @@ def _moment_of(item: Fact) -> Moment:
 
 def _at_or_before(items: Iterable[F], when: When) -> list[F]:
     limit = moment(when)
-    return [item for item in items if item.moment <= limit]
+    return [item for item in items if (item.occurred_on, item.seq) <= limit]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -260,10 +260,11 @@ class Partner:
 
     def engagement_at(self, when: When) -> str | None:
         """The engagement at ``when`` (the latest entry at or before it), None if not a partner."""
-        known = _at_or_before(self.history, when)
-        if not known or known[-1].kind == "left":
-            return None
-        return known[-1].engagement
+        limit = moment(when)
+        for entry in reversed(self.history):  # in "before" order: the first found is the latest
+            if (entry.occurred_on, entry.seq) <= limit:
+                return None if entry.kind == "left" else entry.engagement
+        return None
 
     def is_partner_at(self, when: When) -> bool:
         return self.engagement_at(when) is not None
