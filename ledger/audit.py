@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from types import GeneratorType
+from typing import TYPE_CHECKING, Any, cast
 
 from ledger import merkle
 from ledger.config import Config
@@ -183,9 +184,21 @@ class _Job:
     known_at: datetime
     config: Config
     rule_ids: tuple[str, ...]
+    _settings: dict[str, tuple[Mapping[str, Any], str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def __reduce__(self) -> Any:
         return (_Job, (self.as_of, self.known_at, self.config.portable(), self.rule_ids))
+
+    def settings(self, rule: Rule) -> tuple[Mapping[str, Any], str]:
+        """The rule's options and severity under the config, worked out once per audit (in
+        each process) rather than once per rule per partnership."""
+        found = self._settings.get(rule.id)
+        if found is None:
+            found = (self.config.options_for(rule), self.config.severity_for(rule))
+            self._settings[rule.id] = found
+        return found
 
 
 Result = tuple[AuditedPartnership, list[Finding]]
@@ -220,7 +233,9 @@ def _audit_one(pid: str, stream: Sequence[Any], job: _Job, rules: Sequence[Rule]
     audited = AuditedPartnership(pid, len(view.events), str(_checkpoint(pid, stream)))
     found = []
     for rule in rules:
-        found.extend(_run(rule, view, pid, job.as_of, job.known_at, job.config))
+        options, severity = job.settings(rule)
+        ctx = Context(rule, pid, job.as_of, job.known_at, options, severity)
+        found.extend(_check(rule, view, ctx))
     ran = {r.id for r in rules}
     return audited, _apply_waivers(view, found, job.as_of, job.config, ran)
 
@@ -311,21 +326,36 @@ def _checkpoint(pid: str, stream: Sequence[Any]) -> Checkpoint:
 def _run(
     rule: Rule, view: PartnershipView, pid: str, as_of: date, known_at: datetime, config: Config
 ) -> list[Finding]:
+    """One rule on one view, with its options and severity read from ``config``."""
     ctx = Context(rule, pid, as_of, known_at, config.options_for(rule), config.severity_for(rule))
+    return _check(rule, view, ctx)
+
+
+#: What rules usually return: a generator (a ``yield``ing check), a list or a tuple, all fine
+#: iterables of findings, told apart without the (slower) abstract-class checks.
+_ITERABLES = (GeneratorType, list, tuple)
+
+
+def _check(rule: Rule, view: PartnershipView, ctx: Context) -> list[Finding]:
+    """Run ``rule`` on ``view``: its findings (one per subject and partner), or PL001."""
+    pid = ctx.partnership
     try:
         returned: object = rule.check(view, ctx)  # a plugin may return anything
         if returned is None:
             return []
-        if isinstance(returned, (str, bytes, Mapping)) or not isinstance(returned, Iterable):
+        fine = type(returned) in _ITERABLES or (
+            not isinstance(returned, (str, bytes, Mapping)) and isinstance(returned, Iterable)
+        )
+        if not fine:
             return [_crashed(rule, pid, f"returned {_kind(returned)}, not a Finding")]
-        produced = list(returned)
+        produced = list(cast("Iterable[Any]", returned))
         for item in produced:
             problem = check_finding(item, rule, pid)
             if problem is not None:
                 return [_crashed(rule, pid, problem)]
     except Exception as exc:
         return [_crashed(rule, pid, f"raised {type(exc).__name__}: {exc}")]
-    return _one_per_subject(produced)
+    return produced if len(produced) < 2 else _one_per_subject(produced)
 
 
 def _kind(value: object) -> str:

@@ -8,10 +8,12 @@ so a fact of the same day counts only if it comes earlier in the stream).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from datetime import date, timedelta
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date
 from decimal import ROUND_UP, Decimal
+from itertools import groupby
 from typing import TYPE_CHECKING
 
 from ledger import hookimpl, rule
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
         Moment,
         Partner,
         PartnershipView,
+        Vote,
     )
 
 
@@ -60,10 +63,95 @@ def _cut(evidence: list[int], what: str) -> str:
     return f" ({len(evidence)} {what} in all)" if len(evidence) > MAX_EVIDENCE else ""
 
 
+# The view's helpers (``Partner.engagement_at``, ``PartnershipView.key_partners_at``,
+# ``rule_in_force``, ``eligible_deciders``, ``cast_votes``) answer one question each and build a
+# ``Moment`` per record they look at; the rules below ask them many times per partnership, so
+# they use these equivalents, which compare plain ``(occurred_on, seq)`` tuples, stop at the
+# first record that answers (every collection of the view is in "before" order) and share what
+# one rule asks again and again.
+
+
 def _entry_at(partner: Partner, when: Moment) -> EngagementChange | None:
-    """The partner's join, engagement change or leave in force at ``when``."""
-    in_force = [e for e in partner.history if e.moment <= when]
-    return in_force[-1] if in_force else None
+    """The partner's join, engagement change or leave in force at ``when``: its latest history
+    entry at or before it."""
+    for entry in reversed(partner.history):
+        if (entry.occurred_on, entry.seq) <= when:
+            return entry
+    return None
+
+
+def _engagement_on(partner: Partner, day: date) -> str | None:
+    """``partner.engagement_at(day)`` without building moments: the engagement of the latest
+    history entry that occurred on or before ``day`` (the end of that day), None if that entry
+    is a leave or there is none."""
+    for entry in reversed(partner.history):
+        if entry.occurred_on <= day:
+            return None if entry.kind == "left" else entry.engagement
+    return None
+
+
+def _rule_in_force(view: PartnershipView, when: Moment) -> DecisionRule | None:
+    """``view.rule_in_force(when)``: the latest DecisionRuleSet at or before ``when``."""
+    for found in reversed(view.decision_rules):
+        if (found.occurred_on, found.seq) <= when:
+            return found
+    return None
+
+
+class _Engagements:
+    """The engagement of every partner at any moment of one view (``Partner.engagement_at`` for
+    all partners at once). Engagements change only with a history entry, so the partners'
+    entries are sorted once (in "before" order) and the engagements after the first n of them
+    are worked out once for each n asked about."""
+
+    def __init__(self, view: PartnershipView) -> None:
+        self._view = view
+        self._entries: list[tuple[tuple[date, int], str, EngagementChange]] | None = None
+        self._moments: list[tuple[date, int]] = []
+        self._after: dict[int, dict[str, str]] = {}
+
+    def at(self, when: Moment) -> dict[str, str]:
+        """Each partner at ``when`` (joined at or before it and not left), with its engagement."""
+        if self._entries is None:
+            self._entries = sorted(
+                (
+                    ((e.occurred_on, e.seq), p.id, e)
+                    for p in self._view.partners.values()
+                    for e in p.history
+                ),
+                key=lambda entry: entry[0],
+            )
+            self._moments = [at for at, _, _ in self._entries]
+        n = bisect_right(self._moments, when)  # the entries at or before ``when``
+        found = self._after.get(n)
+        if found is None:
+            latest: dict[str, str | None] = {}  # each partner's latest entry wins
+            for _, pid, entry in self._entries[:n]:
+                latest[pid] = None if entry.kind == "left" else entry.engagement
+            found = {pid: e for pid, e in latest.items() if e is not None}
+            self._after[n] = found
+        return found
+
+
+def _eligible_deciders(
+    in_force: DecisionRule | None, partners: Mapping[str, str]
+) -> tuple[str, ...]:
+    """``view.eligible_deciders(when)``, given the rule in force and the ``partners`` at
+    ``when`` with their engagements: the rule's deciders who are partners then; with no rule,
+    or none named, the key partners then. Sorted."""
+    if in_force is None or in_force.deciders is None:
+        return tuple(sorted(p for p, engagement in partners.items() if engagement == "key"))
+    return tuple(sorted(d for d in in_force.deciders if d in partners))
+
+
+def _cast_votes(decision: Decision, when: Moment, eligible: tuple[str, ...]) -> dict[str, Vote]:
+    """``view.cast_votes(decision.id)`` of a decision taken at ``when``, given its eligible
+    deciders: each one's latest vote before decision time."""
+    latest: dict[str, Vote] = {}
+    for vote in decision.votes:
+        if (vote.occurred_on, vote.seq) < when:
+            latest[vote.partner] = vote
+    return {p: latest[p] for p in eligible if p in latest}
 
 
 def _rule_text(found: DecisionRule | None) -> str:
@@ -95,29 +183,39 @@ def key_partner_limit(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     crossing first. One finding per partnership: further crossings and the peak are counted in
     the message."""
     limit = ctx.options["max_key_partners"]
+    if len(view.partners) <= limit:
+        return  # never more key partners than partners
+    # Every join, engagement change and leave, in "before" order; sweeping them day by day
+    # keeps the key partners at the end of each day (a partner's latest entry is in force).
     entries = sorted(
-        ((p, e) for p in view.partners.values() for e in p.history), key=lambda pe: pe[1].moment
+        ((p.id, e) for p in view.partners.values() for e in p.history),
+        key=lambda pe: (pe[1].occurred_on, pe[1].seq),
     )
     evidence: list[int] = []
     crossings: list[tuple[date, tuple[str, ...]]] = []
     peak: tuple[int, date] | None = None
+    key: set[str] = set()  # the key partners at the end of the day swept last
     before = 0
-    for day in sorted({e.occurred_on for _, e in entries}):
-        keys = view.key_partners_at(day)
-        if len(keys) > limit and len(keys) > before:
+    for day, group in groupby(entries, key=lambda pe: pe[1].occurred_on):
+        changes = list(group)
+        key_the_day_before = set(key)
+        for pid, entry in changes:
+            if entry.kind != "left" and entry.engagement == "key":
+                key.add(pid)
+            else:
+                key.discard(pid)
+        count = len(key)
+        if count > limit and count > before:
             if before <= limit:
-                crossings.append((day, keys))
+                crossings.append((day, tuple(sorted(key))))
             evidence += [
                 e.seq
-                for p, e in entries
-                if e.occurred_on == day
-                and e.kind != "left"
-                and e.engagement == "key"
-                and not p.is_key_at(day - timedelta(days=1))
+                for pid, e in changes
+                if e.kind != "left" and e.engagement == "key" and pid not in key_the_day_before
             ]
-        if len(keys) > limit and (peak is None or len(keys) > peak[0]):
-            peak = (len(keys), day)
-        before = len(keys)
+        if count > limit and (peak is None or count > peak[0]):
+            peak = (count, day)
+        before = count
     if not crossings or peak is None:
         return
     day, keys = crossings[0]
@@ -151,13 +249,14 @@ def unheard_decider(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     decider left and rejoined. Open decisions are not judged. Evidence: the DecisionTaken, the
     join or engagement change that made the partner a decider, the rule in force, the
     proposal."""
+    engagements = _Engagements(view)
     for decision in view.decisions.values():
         if decision.taken is None:
             continue
         when = decision.taken.moment
-        in_force = view.rule_in_force(when)
-        eligible = view.eligible_deciders(when)
-        cast = view.cast_votes(decision.id)
+        in_force = _rule_in_force(view, when)
+        eligible = _eligible_deciders(in_force, engagements.at(when))
+        cast = _cast_votes(decision, when, eligible)
         for partner in eligible:
             if partner in cast:
                 continue
@@ -198,12 +297,14 @@ def decision_rule_breach(view: PartnershipView, ctx: Context) -> Iterator[Findin
     are at least that share of the eligible deciders. With no rule in force only a block is a
     breach. Rejected and open decisions are not judged. The message lists every breach;
     evidence: the DecisionTaken, the votes that breach, the rule in force, the proposal."""
+    engagements = _Engagements(view)
     for decision in view.decisions.values():
         if decision.taken is None or decision.taken.outcome != "adopted":
             continue
         when = decision.taken.moment
-        in_force = view.rule_in_force(when)
-        reasons, votes = _breaches(decision, in_force, view.eligible_deciders(when), view)
+        in_force = _rule_in_force(view, when)
+        eligible = _eligible_deciders(in_force, engagements.at(when))
+        reasons, votes = _breaches(in_force, eligible, _cast_votes(decision, when, eligible))
         if not reasons:
             continue
         how = "although" if in_force is None else f"in breach of {_rule_text(in_force)}:"
@@ -223,13 +324,9 @@ def decision_rule_breach(view: PartnershipView, ctx: Context) -> Iterator[Findin
 
 
 def _breaches(
-    decision: Decision,
-    in_force: DecisionRule | None,
-    eligible: tuple[str, ...],
-    view: PartnershipView,
+    in_force: DecisionRule | None, eligible: tuple[str, ...], cast: Mapping[str, Vote]
 ) -> tuple[list[str], list[int]]:
     """What in the cast votes breaks the rule in force: reasons, and the seqs of the votes."""
-    cast = view.cast_votes(decision.id)
     reasons: list[str] = []
     votes: list[int] = []
 
@@ -289,14 +386,19 @@ def no_contribution(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     signatures = [s for a in view.agreements.values() for s in a.signatures]
     if not signatures:
         return
-    first = min(signatures, key=lambda s: s.moment)
+    first = min(signatures, key=lambda s: (s.occurred_on, s.seq))
+    held_by: dict[str, list[Commitment]] = defaultdict(list)  # each partner's commitments
+    for commitment in view.commitments.values():
+        held_by[commitment.owner].append(commitment)
     for partner in view.partners.values():
-        engagement = partner.engagement_at(ctx.audit_date)
+        engagement = _engagement_on(partner, ctx.audit_date)
+        if engagement not in ("key", "active"):
+            continue
         joined = partner.latest_join
-        if engagement not in ("key", "active") or joined is None:
+        if joined is None:
             continue
         days = (ctx.audit_date - joined.occurred_on).days
-        held = [c for c in view.commitments.values() if c.owner == partner.id]
+        held = held_by.get(partner.id, [])
         if days <= grace or any(c.live for c in held):
             continue
         withdrawn = [c.withdrawal.seq for c in held if c.withdrawal is not None]
@@ -347,30 +449,32 @@ def burden_concentration(view: PartnershipView, ctx: Context) -> Iterator[Findin
     partner's commitments in the currency, largest first, with the revisions that set their
     value."""
     limit = Decimal(str(ctx.options["max_share"]))
-    live = [c for c in view.commitments.values() if c.live]
-    valueless = sum(1 for c in live if c.value is None or c.currency is None)
-    by_currency: dict[str, list[Commitment]] = defaultdict(list)
-    for c in live:
-        if c.value is not None and c.currency is not None:
-            by_currency[c.currency].append(c)
+    # the live commitments, each with its value in force
+    live = [(c, _value(c)) for c in view.commitments.values() if c.live]
+    valueless = sum(1 for c, value in live if value is None or c.currency is None)
+    by_currency: dict[str, list[tuple[Commitment, Decimal]]] = defaultdict(list)
+    for c, value in live:
+        if value is not None and c.currency is not None:
+            by_currency[c.currency].append((c, value))
     found: dict[str, list[tuple[str, list[int]]]] = defaultdict(list)
     for currency, held in sorted(by_currency.items()):
         totals: dict[str, Decimal] = defaultdict(Decimal)
-        for c in held:
-            totals[c.owner] += c.value or Decimal(0)
+        for c, value in held:
+            totals[c.owner] += value or Decimal(0)
         total = sum(totals.values(), Decimal(0))
         if len(totals) < 3 or total == 0:
             continue
         for owner, amount in totals.items():
             if amount / total <= limit:
                 continue
-            own = sorted((c for c in held if c.owner == owner), key=lambda c: -(c.value or 0))
+            own = [(c, value) for c, value in held if c.owner == owner]
+            own.sort(key=lambda cv: -(cv[1] or 0))  # largest first
             found[owner].append(
                 (
                     f"{owner} holds {_pct(amount / total)} of the value of live {currency} "
                     f"commitments ({_amount(amount)} of {_amount(total)} {currency}, among "
                     f"{len(totals)} partners), more than the limit of {_pct(limit)}",
-                    [s for c in own for s in (c.seq, *_value_revision(c))],
+                    [s for c, _ in own for s in (c.seq, *_value_revision(c))],
                 )
             )
     for owner, cases in found.items():
@@ -386,6 +490,15 @@ def burden_concentration(view: PartnershipView, ctx: Context) -> Iterator[Findin
             partner=owner,
             evidence=evidence,
         )
+
+
+def _value(commitment: Commitment) -> Decimal | None:
+    """``commitment.value``: the value of the latest CommitmentRevised that sets one, else the
+    commitment's own (without the property's generic lookup of the field by name)."""
+    for revision in reversed(commitment.revisions):
+        if revision.value is not None:
+            return revision.value
+    return commitment.original_value
 
 
 def _value_revision(commitment: Commitment) -> list[int]:
@@ -410,8 +523,13 @@ def agenda_dominance(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     partners counted are the partners at the audit date. Evidence: that partner's
     DecisionProposed events, in order."""
     decisions = list(view.decisions.values())
-    partners = view.partners_at(ctx.audit_date)
-    if len(decisions) < ctx.options["min_decisions"] or len(partners) < 3:
+    if len(decisions) < ctx.options["min_decisions"]:
+        return
+    # the partners at the audit date
+    partners = sum(
+        1 for p in view.partners.values() if _engagement_on(p, ctx.audit_date) is not None
+    )
+    if partners < 3:
         return
     limit = Decimal(str(ctx.options["max_share"]))
     proposers: dict[str, list[int]] = defaultdict(list)
@@ -424,7 +542,7 @@ def agenda_dominance(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
         yield ctx.finding(
             f"partnership:{view.partnership}",
             f"{proposer} proposed {len(seqs)} of the {len(decisions)} decisions ({_pct(share)}), "
-            f"more than the limit of {_pct(limit)} in a partnership of {len(partners)} partners"
+            f"more than the limit of {_pct(limit)} in a partnership of {partners} partners"
             + _cut(seqs, "proposals")
             + ".",
             partner=proposer,

@@ -13,7 +13,7 @@ from ledger import hookimpl, rule
 from ledger.rules import Context, Finding, Rule
 
 if TYPE_CHECKING:
-    from ledger.view import Commitment, PartnershipView
+    from ledger.view import Commitment, EngagementChange, Partner, PartnershipView
 
 
 def _days(n: int) -> str:
@@ -28,6 +28,24 @@ def _percent(rate: Fraction) -> str:
 def _due_revision(commitment: Commitment) -> list[int]:
     """The seq of the revision that set the due date in force, if one did."""
     return [r.seq for r in commitment.revisions if r.due is not None][-1:]
+
+
+def _entry_at(partner: Partner, when: tuple[date, int]) -> EngagementChange | None:
+    """The partner's join, engagement change or leave in force at ``when`` (a moment: day and
+    seq), its latest history entry at or before it; ``Partner.engagement_at`` reads it."""
+    for entry in reversed(partner.history):
+        if (entry.occurred_on, entry.seq) <= when:
+            return entry
+    return None
+
+
+def _due(commitment: Commitment) -> date | None:
+    """``commitment.due``: the due date of the latest CommitmentRevised that sets one, else the
+    commitment's own (without the property's generic lookup of the field by name)."""
+    for revision in reversed(commitment.revisions):
+        if revision.due is not None:
+            return revision.due
+    return commitment.original_due
 
 
 @rule(
@@ -46,8 +64,10 @@ def overdue_commitment(view: PartnershipView, ctx: Context) -> Iterator[Finding]
     The due date is the one in force: that of the latest CommitmentRevised that sets one."""
     limit = ctx.options["error_after_days"]
     for commitment in view.commitments.values():
-        due = commitment.due
-        if not commitment.live or commitment.fulfilled or due is None or due >= ctx.audit_date:
+        if not commitment.live or commitment.fulfilled:
+            continue
+        due = _due(commitment)
+        if due is None or due >= ctx.audit_date:
             continue
         late = (ctx.audit_date - due).days
         revisions = [r.seq for r in commitment.revisions if r.due is not None]
@@ -83,20 +103,24 @@ def low_fulfilment_rate(view: PartnershipView, ctx: Context) -> Iterator[Finding
     made. Evidence: the commitments not kept on time (each followed by the revision that set
     its due date and its late fulfilment), then those kept on time."""
     min_due, min_rate = ctx.options["min_due"], Fraction(str(ctx.options["min_rate"]))
-    due_by_owner: dict[str, list[Commitment]] = {}
+    due_by_owner: dict[str, list[tuple[Commitment, date]]] = {}
     for commitment in view.commitments.values():
-        due = commitment.due
-        if commitment.live and due is not None and due < ctx.audit_date:
-            due_by_owner.setdefault(commitment.owner, []).append(commitment)
+        if not commitment.live:
+            continue
+        due = _due(commitment)
+        if due is not None and due < ctx.audit_date:
+            due_by_owner.setdefault(commitment.owner, []).append((commitment, due))
     for owner, commitments in due_by_owner.items():
+        if len(commitments) < min_due:
+            continue
         kept: list[Commitment] = []
         missed: list[Commitment] = []
-        for c in commitments:
-            last, due = c.latest_fulfilment, c.due
-            on_time = last is not None and due is not None and last.occurred_on <= due
+        for c, due in commitments:
+            last = c.latest_fulfilment
+            on_time = last is not None and last.occurred_on <= due
             (kept if on_time else missed).append(c)
         rate = Fraction(len(kept), len(commitments))
-        if len(commitments) < min_due or rate >= min_rate:
+        if rate >= min_rate:
             continue
         evidence = [
             seq
@@ -134,17 +158,19 @@ def unconfirmed_fulfilment(view: PartnershipView, ctx: Context) -> Iterator[Find
     fulfilled is still a fulfilled one. Evidence: the fulfilment, the commitment, then the
     first confirmation if it came too late."""
     within = ctx.options["confirm_within_days"]
+    window = timedelta(days=within)
     for commitment in view.commitments.values():
         last = commitment.latest_fulfilment
         if last is None:
             continue
-        deadline = last.occurred_on + timedelta(days=within)
+        deadline = last.occurred_on + window
         if ctx.audit_date < deadline:
             continue
+        fulfilled = (last.occurred_on, last.seq)
         after = [
             c
             for c in commitment.confirmations
-            if c.moment > last.moment and c.partner != commitment.owner
+            if (c.occurred_on, c.seq) > fulfilled and c.partner != commitment.owner
         ]
         if any(c.occurred_on <= deadline for c in after):
             continue
@@ -193,12 +219,14 @@ def review_overdue(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     marks: list[tuple[date, int | None, str]] = [
         (start.occurred_on, start.seq, "implementation start")
     ]
+    started = (start.occurred_on, start.seq)
     concluded = [
-        (r.conclusion, r.id)
+        ((r.conclusion.occurred_on, r.conclusion.seq), r.conclusion, r.id)
         for r in view.reviews.values()
-        if r.conclusion is not None and r.conclusion.moment > start.moment
+        if r.conclusion is not None and (r.conclusion.occurred_on, r.conclusion.seq) > started
     ]
-    for conclusion, rid in sorted(concluded, key=lambda pair: pair[0].moment):
+    concluded.sort(key=lambda found: found[0])  # in "before" order of the conclusions
+    for _, conclusion, rid in concluded:
         marks.append((conclusion.occurred_on, conclusion.seq, f"the conclusion of review {rid}"))
     if view.closure is not None:
         marks.append((view.closure.occurred_on, view.closure.seq, "the partnership's closure"))
@@ -251,22 +279,25 @@ def non_participatory_review(view: PartnershipView, ctx: Context) -> Iterator[Fi
         conclusion = review.conclusion
         if conclusion is None:
             continue
-        heard = {s.partner for s in review.submissions if s.moment < conclusion.moment}
+        opened = (review.occurred_on, review.seq)
+        concluded = (conclusion.occurred_on, conclusion.seq)
+        heard = {s.partner for s in review.submissions if (s.occurred_on, s.seq) < concluded}
         for partner in view.partners.values():
-            if (
-                partner.id in heard
-                or not partner.is_key_at(review.moment)
-                or not partner.is_partner_at(conclusion.moment)
-            ):
+            if partner.id in heard:
                 continue
-            made_key = [e.seq for e in partner.history if e.moment <= review.moment][-1:]
+            made_key = _entry_at(partner, opened)
+            if made_key is None or made_key.kind == "left" or made_key.engagement != "key":
+                continue  # not key when the review opened
+            at_conclusion = _entry_at(partner, concluded)
+            if at_conclusion is None or at_conclusion.kind == "left":
+                continue  # not a partner at the conclusion
             yield ctx.finding(
                 f"review:{review.id}",
                 f"{partner.id}, a key partner when review {review.id} opened on "
                 f"{review.occurred_on}, submitted nothing to it before it was concluded on "
                 f"{conclusion.occurred_on}.",
                 partner=partner.id,
-                evidence=(conclusion.seq, review.seq, *made_key),
+                evidence=(conclusion.seq, review.seq, made_key.seq),
             )
 
 
@@ -371,7 +402,7 @@ def vague_commitment(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
         if not commitment.live:
             continue
         lacks = []
-        if commitment.due is None:
+        if _due(commitment) is None:
             lacks.append("no due date")
         if commitment.quantity is None and commitment.value is None:
             lacks.append("neither a quantity nor a value")

@@ -13,7 +13,9 @@ from ledger import hookimpl, rule
 from ledger.rules import Context, Finding, Rule
 
 if TYPE_CHECKING:
-    from ledger.view import Fact, PartnershipView, Signature
+    from datetime import date
+
+    from ledger.view import EngagementChange, Fact, Partner, PartnershipView, Signature
 
 REQUIRED_PRINCIPLES = ("equity", "transparency", "mutual-benefit")
 NAMED = 5  # cases named in a message; the rest are counted
@@ -38,11 +40,22 @@ def _start(view: PartnershipView) -> tuple[Fact, str] | None:
 
 def _first_signature(view: PartnershipView) -> tuple[int, Signature] | None:
     """The first ``AgreementSigned`` of any version, with its version."""
-    signed = [(s, a.version) for a in view.agreements.values() for s in a.signatures]
-    if not signed:
-        return None
-    signature, version = min(signed, key=lambda sv: sv[0].moment)
-    return version, signature
+    first: tuple[int, Signature] | None = None
+    first_at: tuple[date, int] | None = None  # its moment
+    for agreement in view.agreements.values():
+        for s in agreement.signatures:
+            at = (s.occurred_on, s.seq)
+            if first_at is None or at < first_at:
+                first, first_at = (agreement.version, s), at
+    return first
+
+
+def _entry_in_force(partner: Partner, when: tuple[date, int]) -> EngagementChange | None:
+    """The partner's latest history entry at or before ``when`` (a moment: day and seq)."""
+    for entry in reversed(partner.history):
+        if (entry.occurred_on, entry.seq) <= when:
+            return entry
+    return None
 
 
 def _named(ids: list[str]) -> str:
@@ -74,8 +87,9 @@ def unsigned_implementation(view: PartnershipView, ctx: Context) -> Iterator[Fin
     if found is None:
         return
     start, how = found
+    started = (start.occurred_on, start.seq)
     subject = f"partnership:{view.partnership}"
-    drafted = [a for a in view.agreements.values() if a.moment < start.moment]
+    drafted = [a for a in view.agreements.values() if (a.occurred_on, a.seq) < started]
     if not drafted:
         later = list(view.agreements.values())[:1]
         yield ctx.finding(
@@ -88,12 +102,16 @@ def unsigned_implementation(view: PartnershipView, ctx: Context) -> Iterator[Fin
         )
         return
     agreement = max(drafted, key=lambda a: a.version)
-    for pid in view.key_partners_at(start.moment):
-        signatures = [s for s in agreement.signatures if s.partner == pid]
-        if any(s.moment < start.moment for s in signatures):
+    # Every partner key at the start (in id order) that had not signed that version before it.
+    signed_before = {s.partner for s in agreement.signatures if (s.occurred_on, s.seq) < started}
+    for pid in sorted(view.partners):
+        if pid in signed_before:
             continue
         partner = view.partners[pid]
-        made_key = [e for e in partner.history if e.moment <= start.moment][-1]
+        made_key = _entry_in_force(partner, started)  # its engagement entry at the start
+        if made_key is None or made_key.kind == "left" or made_key.engagement != "key":
+            continue  # not a key partner at the start
+        signatures = [s for s in agreement.signatures if s.partner == pid]  # all came later
         joined = [e for e in partner.history if e.kind == "joined" and e.moment <= made_key.moment]
         late = "".join(f"; it signed only on {s.occurred_on}" for s in signatures)
         yield ctx.finding(
@@ -129,7 +147,8 @@ def no_indicators(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     if found is None:
         return
     start, how = found
-    if any(i.moment < start.moment for i in view.indicators.values()):
+    started = (start.occurred_on, start.seq)
+    if any((i.occurred_on, i.seq) < started for i in view.indicators.values()):
         return
     later = list(view.indicators.values())[:1]
     yield ctx.finding(
@@ -158,11 +177,17 @@ def no_decision_rules(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     rule was set are counted in the message and cited after the first. A DecisionRuleSet
     recorded later but dated before the decision counts."""
     first_rule = view.decision_rules[0] if view.decision_rules else None
-    taken = sorted(
-        ((d.taken, d) for d in view.decisions.values() if d.taken is not None),
-        key=lambda td: td[0].moment,
+    first_set_at = (first_rule.occurred_on, first_rule.seq) if first_rule is not None else None
+    # the decisions taken before the first rule (its moment: first_set_at), by decision time
+    ruleless = sorted(
+        (
+            (d.taken, d)
+            for d in view.decisions.values()
+            if d.taken is not None
+            and (first_set_at is None or (d.taken.occurred_on, d.taken.seq) < first_set_at)
+        ),
+        key=lambda td: (td[0].occurred_on, td[0].seq),
     )
-    ruleless = [(t, d) for t, d in taken if first_rule is None or t.moment < first_rule.moment]
     if not ruleless:
         return
     (when, first), others = ruleless[0], ruleless[1:]
@@ -204,7 +229,8 @@ def risks_not_discussed(view: PartnershipView, ctx: Context) -> Iterator[Finding
     if first is None:
         return
     version, signature = first
-    if any(r.moment < signature.moment for r in view.risks.values()):
+    signed = (signature.occurred_on, signature.seq)
+    if any((r.occurred_on, r.seq) < signed for r in view.risks.values()):
         return
     later = list(view.risks.values())[:1]
     yield ctx.finding(
@@ -237,7 +263,8 @@ def principles_not_adopted(view: PartnershipView, ctx: Context) -> Iterator[Find
     if first is None:
         return
     version, signature = first
-    adopted = {p.principle for p in view.principles if p.moment < signature.moment}
+    signed = (signature.occurred_on, signature.seq)
+    adopted = {p.principle for p in view.principles if (p.occurred_on, p.seq) < signed}
     missing = [name for name in REQUIRED_PRINCIPLES if name not in adopted]
     if not missing:
         return

@@ -10,7 +10,9 @@ from ledger import hookimpl, rule
 from ledger.rules import Context, Finding, Rule
 
 if TYPE_CHECKING:
-    from ledger.view import PartnershipView, Submission
+    from datetime import date
+
+    from ledger.view import Partner, PartnershipView, Submission
 
 #: Engagements whose partners are expected to say what they gain (RULES.md MB001).
 CONCERNED = ("key", "active")
@@ -18,6 +20,16 @@ CONCERNED = ("key", "active")
 
 def _days(n: int) -> str:
     return f"{n} day{'s' * (n != 1)}"
+
+
+def _engagement_on(partner: Partner, day: date) -> str | None:
+    """``partner.engagement_at(day)`` without building moments: the engagement of the latest
+    history entry that occurred on or before ``day`` (the end of that day), None if that entry
+    is a leave or there is none."""
+    for entry in reversed(partner.history):
+        if entry.occurred_on <= day:
+            return None if entry.kind == "left" else entry.engagement
+    return None
 
 
 @rule(
@@ -44,14 +56,17 @@ def undeclared_benefit(view: PartnershipView, ctx: Context) -> Iterator[Finding]
     latest PartnerJoined, the partner's first AgreementSigned, then its assessments that list
     no benefit."""
     grace = ctx.options["grace_days"]
+    declared = {a.partner for a in view.assessments if a.benefits}  # listed some benefit
     for partner in view.partners.values():
-        engagement = partner.engagement_at(ctx.audit_date)
+        if partner.id in declared:
+            continue
+        engagement = _engagement_on(partner, ctx.audit_date)
+        if engagement not in CONCERNED:
+            continue
         join = partner.latest_join
-        if engagement not in CONCERNED or join is None:
+        if join is None:
             continue
         assessments = [a for a in view.assessments if a.partner == partner.id]
-        if any(a.benefits for a in assessments):
-            continue
         signatures = sorted(
             (s.moment, version)
             for version, agreement in view.agreements.items()

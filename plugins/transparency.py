@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -13,11 +14,15 @@ from ledger.rules import Context, Finding, Rule
 if TYPE_CHECKING:
     from ledger.events import Envelope
     from ledger.view import (
+        Assumption,
         CommunicationProtocol,
+        DealBreaker,
+        EngagementChange,
         Moment,
         Partner,
         PartnerKey,
         PartnershipView,
+        Share,
         Signature,
     )
 
@@ -34,8 +39,26 @@ def _days(n: int) -> str:
 
 def _entry_at(partner: Partner, when: Moment) -> int | None:
     """The seq of the partner's engagement entry (join or change) in force at ``when``."""
-    known = [e for e in partner.history if e.moment <= when]
-    return known[-1].seq if known else None
+    entry = _entry_in_force(partner, when)
+    return entry.seq if entry is not None else None
+
+
+def _entry_in_force(partner: Partner, when: tuple[date, int]) -> EngagementChange | None:
+    """The partner's latest history entry at or before ``when`` (a moment: day and seq)."""
+    for entry in reversed(partner.history):
+        if (entry.occurred_on, entry.seq) <= when:
+            return entry
+    return None
+
+
+def _first_by_partner(records: Iterable[Assumption | DealBreaker]) -> dict[str, tuple[date, int]]:
+    """The moment (day and seq) of each partner's earliest record."""
+    first: dict[str, tuple[date, int]] = {}
+    for record in records:
+        at = (record.occurred_on, record.seq)
+        if record.partner not in first or at < first[record.partner]:
+            first[record.partner] = at
+    return first
 
 
 @rule(
@@ -64,12 +87,22 @@ def decision_without_rationale(view: PartnershipView, ctx: Context) -> Iterator[
 
 def _share_protocol(view: PartnershipView, when: Moment) -> CommunicationProtocol | None:
     """The latest partners-audience protocol before ``when`` that sets share_within_days."""
-    agreed = [
-        p
-        for p in view.protocols
-        if p.audience == "partners" and p.share_within_days is not None and p.moment < when
-    ]
-    return agreed[-1] if agreed else None
+    for protocol in reversed(view.protocols):
+        if (
+            protocol.audience == "partners"
+            and protocol.share_within_days is not None
+            and (protocol.occurred_on, protocol.seq) < when
+        ):
+            return protocol
+    return None
+
+
+def _by_subject(shares: Iterable[Share]) -> dict[str, list[Share]]:
+    """The shares about each subject, in order."""
+    out: dict[str, list[Share]] = {}
+    for share in shares:
+        out.setdefault(share.subject, []).append(share)
+    return out
 
 
 @rule(
@@ -98,6 +131,7 @@ def decision_not_shared(view: PartnershipView, ctx: Context) -> Iterator[Finding
     time. The message names the partners left out; the evidence is the DecisionTaken, the
     shares that fell short, the protocol that set N, then the join (or engagement change) that
     made each partner left out a partner at decision time."""
+    shares_of: dict[str, list[Share]] | None = None  # view.shares_of, every subject at once
     for decision in view.decisions.values():
         taken = decision.taken
         if taken is None:
@@ -111,9 +145,11 @@ def decision_not_shared(view: PartnershipView, ctx: Context) -> Iterator[Finding
         end = taken.occurred_on + timedelta(days=days)
         if ctx.audit_date < end:
             continue
+        if shares_of is None:
+            shares_of = _by_subject(view.shares)
         shares = [
             s
-            for s in view.shares_of(f"decision:{decision.id}")
+            for s in shares_of.get(f"decision:{decision.id}", ())
             if taken.occurred_on <= s.occurred_on <= end
         ]
         if any("all" in s.recipients for s in shares):
@@ -160,20 +196,20 @@ def undeclared_assumptions(view: PartnershipView, ctx: Context) -> Iterator[Find
     earlier counts, and one recorded after the signature on the same day does not. A partner
     that signed several versions so gets one finding naming the first and counting the others;
     the evidence is its signatures, then the engagement that made it key."""
+    assumed_first = _first_by_partner(view.assumptions)
+    limits_first = _first_by_partner(view.deal_breakers)
     cases: dict[str, list[tuple[Signature, int, str]]] = {}
     for version in view.agreements.values():
         for sig in version.signatures:
-            partner = view.partners.get(sig.partner)
-            if partner is None or not partner.is_key_at(sig.moment):
-                continue
-            assumed = any(
-                a.partner == sig.partner and a.moment < sig.moment for a in view.assumptions
-            )
-            limits = any(
-                d.partner == sig.partner and d.moment < sig.moment for d in view.deal_breakers
-            )
+            signed_at = (sig.occurred_on, sig.seq)
+            assumed = sig.partner in assumed_first and assumed_first[sig.partner] < signed_at
+            limits = sig.partner in limits_first and limits_first[sig.partner] < signed_at
             if assumed and limits:
                 continue
+            partner = view.partners.get(sig.partner)
+            entry = None if partner is None else _entry_in_force(partner, signed_at)
+            if entry is None or entry.kind == "left" or entry.engagement != "key":
+                continue  # not key when it signed
             lacking = "assumption or deal-breaker"
             if assumed != limits:
                 lacking = "deal-breaker (nor that it has none)" if assumed else "assumption"
@@ -283,21 +319,18 @@ def problem_first_in_review(view: PartnershipView, ctx: Context) -> Iterator[Fin
     own day counts, one a day before the window does not. The evidence is the submission, then
     the ReviewOpened."""
     window = ctx.options["window_days"]
+    spoke: dict[str, list[date]] | None = None  # the days each partner raised an issue or met
     for review in view.reviews.values():
         for pid, submission in review.latest_submissions.items():
-            red = sorted(aspect for aspect, rating in submission.ratings.items() if rating == "red")
-            if not red:
+            if "red" not in submission.ratings.values():
                 continue
+            red = sorted(aspect for aspect, rating in submission.ratings.items() if rating == "red")
             day = submission.occurred_on
             start = day - timedelta(days=window)
-            raised = any(
-                i.partner == pid and start <= i.occurred_on <= day for i in view.issues.values()
-            )
-            met = any(
-                pid in m.attendees and start <= m.occurred_on <= day for m in view.meetings.values()
-            )
-            if raised or met:
-                continue
+            if spoke is None:
+                spoke = _issue_and_meeting_days(view)
+            if any(start <= when <= day for when in spoke.get(pid, ())):
+                continue  # it raised an issue or attended a meeting in the window
             yield ctx.finding(
                 f"review:{review.id}",
                 f"{pid} rated {_listing(red)} red in review {review.id} on {day} without having "
@@ -308,10 +341,26 @@ def problem_first_in_review(view: PartnershipView, ctx: Context) -> Iterator[Fin
             )
 
 
+def _issue_and_meeting_days(view: PartnershipView) -> dict[str, list[date]]:
+    """The days on which each partner raised an issue (IssueRaised) or attended a MeetingHeld."""
+    days: dict[str, list[date]] = {}
+    for issue in view.issues.values():
+        days.setdefault(issue.partner, []).append(issue.occurred_on)
+    for meeting in view.meetings.values():
+        for attendee in meeting.attendees:
+            days.setdefault(attendee, []).append(meeting.occurred_on)
+    return days
+
+
 def _utc_day(recorded_at: str) -> date:
     if recorded_at.endswith("Z"):  # how the ledger writes every time: UTC already
         return date.fromisoformat(recorded_at[:10])
     return datetime.fromisoformat(recorded_at).astimezone(UTC).date()
+
+
+def _recorded_day(event: Envelope) -> int:
+    """The UTC day of the event's recorded_at, as a day number (``date.toordinal``)."""
+    return _utc_day(event.recorded_at).toordinal()
 
 
 @rule(
@@ -335,9 +384,18 @@ def late_record(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     limit = ctx.options["max_delay_days"]
     if not view.events:
         return
-    start = _utc_day(view.events[0].recorded_at)
-    delays = [((_utc_day(e.recorded_at) - max(e.occurred, start)).days, e) for e in view.events]
-    late = sorted(((d, e) for d, e in delays if d > limit), key=lambda de: (-de[0], de[1].seq))
+    start = _recorded_day(view.events[0])
+    if _recorded_day(view.events[-1]) - start <= limit:
+        return  # not even the last event recorded is late
+    # Recording time never goes back in a stream, so recording days rise with seq: the events
+    # recorded within `limit` days of the start, never late, are a prefix, skipped by bisection.
+    first = bisect_right(view.events, start + limit, key=_recorded_day)
+    delays: list[tuple[int, Envelope]] = []
+    for event in view.events[first:]:
+        delay = _recorded_day(event) - max(event.occurred.toordinal(), start)
+        if delay > limit:
+            delays.append((delay, event))
+    late = sorted(delays, key=lambda de: (-de[0], de[1].seq))
     if not late:
         return
     worst, event = late[0]
