@@ -258,13 +258,19 @@ class Partner:
                 return str(value)
         return None
 
-    def engagement_at(self, when: When) -> str | None:
-        """The engagement at ``when`` (the latest entry at or before it), None if not a partner."""
+    def entry_at(self, when: When) -> EngagementChange | None:
+        """The history entry in force at ``when``: the latest join, engagement change or leave
+        at or before it (None before the first)."""
         limit = moment(when)
         for entry in reversed(self.history):  # in "before" order: the first found is the latest
             if (entry.occurred_on, entry.seq) <= limit:
-                return None if entry.kind == "left" else entry.engagement
+                return entry
         return None
+
+    def engagement_at(self, when: When) -> str | None:
+        """The engagement at ``when`` (the latest entry at or before it), None if not a partner."""
+        entry = self.entry_at(when)
+        return None if entry is None or entry.kind == "left" else entry.engagement
 
     def is_partner_at(self, when: When) -> bool:
         return self.engagement_at(when) is not None
@@ -969,17 +975,50 @@ class PartnershipView:
 
     # -- RULES.md's terms at a date or moment
 
+    def engagements_at(self, when: When) -> Mapping[str, str]:
+        """Every partner at ``when`` (joined at or before it and not left) with its engagement
+        then. Rules ask this for every decision and day, so it is worked out once per point of
+        the partners' histories (engagements change only there) and kept with the view."""
+        moments, entries, known = self._engagement_index
+        count = bisect.bisect_right(moments, moment(when))  # the entries at or before ``when``
+        found = known.get(count)
+        if found is None:
+            latest: dict[str, str | None] = {}  # each partner's latest entry wins
+            for pid, entry in entries[:count]:
+                latest[pid] = None if entry.kind == "left" else entry.engagement
+            found = known[count] = MappingProxyType(
+                {pid: engaged for pid, engaged in latest.items() if engaged is not None}
+            )
+        return found
+
+    @functools.cached_property
+    def _engagement_index(
+        self,
+    ) -> tuple[list[Moment], list[tuple[str, EngagementChange]], dict[int, Mapping[str, str]]]:
+        """Every partner's history entries in "before" order (their moments beside them), and
+        the engagements after the first n entries for each n asked about so far."""
+        ordered = sorted(
+            ((entry.moment, p.id, entry) for p in self.partners.values() for entry in p.history),
+            key=lambda item: item[0],
+        )
+        return [at for at, _, _ in ordered], [(pid, e) for _, pid, e in ordered], {}
+
     def partners_at(self, when: When) -> tuple[str, ...]:
         """Ids of the partners at ``when`` (joined at or before it and not left), sorted."""
-        return tuple(sorted(p.id for p in self.partners.values() if p.is_partner_at(when)))
+        return tuple(sorted(self.engagements_at(when)))
 
     def key_partners_at(self, when: When) -> tuple[str, ...]:
-        return tuple(sorted(p.id for p in self.partners.values() if p.is_key_at(when)))
+        return tuple(
+            sorted(p for p, engaged in self.engagements_at(when).items() if engaged == "key")
+        )
 
     def rule_in_force(self, when: When) -> DecisionRule | None:
         """The latest ``DecisionRuleSet`` at or before ``when``."""
-        rules = _at_or_before(self.decision_rules, when)
-        return rules[-1] if rules else None
+        limit = moment(when)
+        for found in reversed(self.decision_rules):  # in "before" order: the first is the latest
+            if (found.occurred_on, found.seq) <= limit:
+                return found
+        return None
 
     def eligible_deciders(self, when: When) -> tuple[str, ...]:
         """The rule in force's deciders who are partners at ``when``; with no rule, or none
@@ -987,13 +1026,8 @@ class PartnershipView:
         rule = self.rule_in_force(when)
         if rule is None or rule.deciders is None:
             return self.key_partners_at(when)
-        return tuple(
-            sorted(
-                d
-                for d in rule.deciders
-                if d in self.partners and self.partners[d].is_partner_at(when)
-            )
-        )
+        partners = self.engagements_at(when)
+        return tuple(sorted(d for d in rule.deciders if d in partners))
 
     def cast_votes(self, decision: str) -> Mapping[str, Vote]:
         """RULES.md's cast votes: each eligible decider's latest vote before decision time

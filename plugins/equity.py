@@ -8,7 +8,6 @@ so a fact of the same day counts only if it comes earlier in the stream).
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
@@ -22,11 +21,7 @@ from ledger.rules import Context, Finding, Rule
 if TYPE_CHECKING:
     from ledger.view import (
         Commitment,
-        Decision,
         DecisionRule,
-        EngagementChange,
-        Moment,
-        Partner,
         PartnershipView,
         Vote,
     )
@@ -61,97 +56,6 @@ def _plural(n: int, word: str) -> str:
 def _cut(evidence: list[int], what: str) -> str:
     """The clause telling how much evidence there is when more than a finding keeps."""
     return f" ({len(evidence)} {what} in all)" if len(evidence) > MAX_EVIDENCE else ""
-
-
-# The view's helpers (``Partner.engagement_at``, ``PartnershipView.key_partners_at``,
-# ``rule_in_force``, ``eligible_deciders``, ``cast_votes``) answer one question each and build a
-# ``Moment`` per record they look at; the rules below ask them many times per partnership, so
-# they use these equivalents, which compare plain ``(occurred_on, seq)`` tuples, stop at the
-# first record that answers (every collection of the view is in "before" order) and share what
-# one rule asks again and again.
-
-
-def _entry_at(partner: Partner, when: Moment) -> EngagementChange | None:
-    """The partner's join, engagement change or leave in force at ``when``: its latest history
-    entry at or before it."""
-    for entry in reversed(partner.history):
-        if (entry.occurred_on, entry.seq) <= when:
-            return entry
-    return None
-
-
-def _engagement_on(partner: Partner, day: date) -> str | None:
-    """``partner.engagement_at(day)`` without building moments: the engagement of the latest
-    history entry that occurred on or before ``day`` (the end of that day), None if that entry
-    is a leave or there is none."""
-    for entry in reversed(partner.history):
-        if entry.occurred_on <= day:
-            return None if entry.kind == "left" else entry.engagement
-    return None
-
-
-def _rule_in_force(view: PartnershipView, when: Moment) -> DecisionRule | None:
-    """``view.rule_in_force(when)``: the latest DecisionRuleSet at or before ``when``."""
-    for found in reversed(view.decision_rules):
-        if (found.occurred_on, found.seq) <= when:
-            return found
-    return None
-
-
-class _Engagements:
-    """The engagement of every partner at any moment of one view (``Partner.engagement_at`` for
-    all partners at once). Engagements change only with a history entry, so the partners'
-    entries are sorted once (in "before" order) and the engagements after the first n of them
-    are worked out once for each n asked about."""
-
-    def __init__(self, view: PartnershipView) -> None:
-        self._view = view
-        self._entries: list[tuple[tuple[date, int], str, EngagementChange]] | None = None
-        self._moments: list[tuple[date, int]] = []
-        self._after: dict[int, dict[str, str]] = {}
-
-    def at(self, when: Moment) -> dict[str, str]:
-        """Each partner at ``when`` (joined at or before it and not left), with its engagement."""
-        if self._entries is None:
-            self._entries = sorted(
-                (
-                    ((e.occurred_on, e.seq), p.id, e)
-                    for p in self._view.partners.values()
-                    for e in p.history
-                ),
-                key=lambda entry: entry[0],
-            )
-            self._moments = [at for at, _, _ in self._entries]
-        n = bisect_right(self._moments, when)  # the entries at or before ``when``
-        found = self._after.get(n)
-        if found is None:
-            latest: dict[str, str | None] = {}  # each partner's latest entry wins
-            for _, pid, entry in self._entries[:n]:
-                latest[pid] = None if entry.kind == "left" else entry.engagement
-            found = {pid: e for pid, e in latest.items() if e is not None}
-            self._after[n] = found
-        return found
-
-
-def _eligible_deciders(
-    in_force: DecisionRule | None, partners: Mapping[str, str]
-) -> tuple[str, ...]:
-    """``view.eligible_deciders(when)``, given the rule in force and the ``partners`` at
-    ``when`` with their engagements: the rule's deciders who are partners then; with no rule,
-    or none named, the key partners then. Sorted."""
-    if in_force is None or in_force.deciders is None:
-        return tuple(sorted(p for p, engagement in partners.items() if engagement == "key"))
-    return tuple(sorted(d for d in in_force.deciders if d in partners))
-
-
-def _cast_votes(decision: Decision, when: Moment, eligible: tuple[str, ...]) -> dict[str, Vote]:
-    """``view.cast_votes(decision.id)`` of a decision taken at ``when``, given its eligible
-    deciders: each one's latest vote before decision time."""
-    latest: dict[str, Vote] = {}
-    for vote in decision.votes:
-        if (vote.occurred_on, vote.seq) < when:
-            latest[vote.partner] = vote
-    return {p: latest[p] for p in eligible if p in latest}
 
 
 def _rule_text(found: DecisionRule | None) -> str:
@@ -249,18 +153,17 @@ def unheard_decider(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     decider left and rejoined. Open decisions are not judged. Evidence: the DecisionTaken, the
     join or engagement change that made the partner a decider, the rule in force, the
     proposal."""
-    engagements = _Engagements(view)
     for decision in view.decisions.values():
         if decision.taken is None:
             continue
         when = decision.taken.moment
-        in_force = _rule_in_force(view, when)
-        eligible = _eligible_deciders(in_force, engagements.at(when))
-        cast = _cast_votes(decision, when, eligible)
+        in_force = view.rule_in_force(when)
+        eligible = view.eligible_deciders(when)
+        cast = view.cast_votes(decision.id)
         for partner in eligible:
             if partner in cast:
                 continue
-            entry = _entry_at(view.partners[partner], when)
+            entry = view.partners[partner].entry_at(when)
             yield ctx.finding(
                 f"decision:{decision.id}",
                 f'Decision {decision.id} ("{decision.title}") was {decision.taken.outcome} on '
@@ -297,14 +200,13 @@ def decision_rule_breach(view: PartnershipView, ctx: Context) -> Iterator[Findin
     are at least that share of the eligible deciders. With no rule in force only a block is a
     breach. Rejected and open decisions are not judged. The message lists every breach;
     evidence: the DecisionTaken, the votes that breach, the rule in force, the proposal."""
-    engagements = _Engagements(view)
     for decision in view.decisions.values():
         if decision.taken is None or decision.taken.outcome != "adopted":
             continue
         when = decision.taken.moment
-        in_force = _rule_in_force(view, when)
-        eligible = _eligible_deciders(in_force, engagements.at(when))
-        reasons, votes = _breaches(in_force, eligible, _cast_votes(decision, when, eligible))
+        in_force = view.rule_in_force(when)
+        eligible = view.eligible_deciders(when)
+        reasons, votes = _breaches(in_force, eligible, view.cast_votes(decision.id))
         if not reasons:
             continue
         how = "although" if in_force is None else f"in breach of {_rule_text(in_force)}:"
@@ -391,7 +293,7 @@ def no_contribution(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     for commitment in view.commitments.values():
         held_by[commitment.owner].append(commitment)
     for partner in view.partners.values():
-        engagement = _engagement_on(partner, ctx.audit_date)
+        engagement = partner.engagement_at(ctx.audit_date)
         if engagement not in ("key", "active"):
             continue
         joined = partner.latest_join
@@ -526,9 +428,7 @@ def agenda_dominance(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     if len(decisions) < ctx.options["min_decisions"]:
         return
     # the partners at the audit date
-    partners = sum(
-        1 for p in view.partners.values() if _engagement_on(p, ctx.audit_date) is not None
-    )
+    partners = sum(1 for p in view.partners.values() if p.engagement_at(ctx.audit_date) is not None)
     if partners < 3:
         return
     limit = Decimal(str(ctx.options["max_share"]))

@@ -13,7 +13,7 @@ from ledger import hookimpl, rule
 from ledger.rules import Context, Finding, Rule
 
 if TYPE_CHECKING:
-    from ledger.view import Commitment, EngagementChange, Partner, PartnershipView
+    from ledger.view import Commitment, PartnershipView
 
 
 def _days(n: int) -> str:
@@ -28,15 +28,6 @@ def _percent(rate: Fraction) -> str:
 def _due_revision(commitment: Commitment) -> list[int]:
     """The seq of the revision that set the due date in force, if one did."""
     return [r.seq for r in commitment.revisions if r.due is not None][-1:]
-
-
-def _entry_at(partner: Partner, when: tuple[date, int]) -> EngagementChange | None:
-    """The partner's join, engagement change or leave in force at ``when`` (a moment: day and
-    seq), its latest history entry at or before it; ``Partner.engagement_at`` reads it."""
-    for entry in reversed(partner.history):
-        if (entry.occurred_on, entry.seq) <= when:
-            return entry
-    return None
 
 
 def _due(commitment: Commitment) -> date | None:
@@ -279,16 +270,15 @@ def non_participatory_review(view: PartnershipView, ctx: Context) -> Iterator[Fi
         conclusion = review.conclusion
         if conclusion is None:
             continue
-        opened = (review.occurred_on, review.seq)
-        concluded = (conclusion.occurred_on, conclusion.seq)
+        opened, concluded = review.moment, conclusion.moment
         heard = {s.partner for s in review.submissions if (s.occurred_on, s.seq) < concluded}
         for partner in view.partners.values():
             if partner.id in heard:
                 continue
-            made_key = _entry_at(partner, opened)
+            made_key = partner.entry_at(opened)
             if made_key is None or made_key.kind == "left" or made_key.engagement != "key":
                 continue  # not key when the review opened
-            at_conclusion = _entry_at(partner, concluded)
+            at_conclusion = partner.entry_at(concluded)
             if at_conclusion is None or at_conclusion.kind == "left":
                 continue  # not a partner at the conclusion
             yield ctx.finding(

@@ -15,7 +15,7 @@ from ledger.rules import Context, Finding, Rule
 if TYPE_CHECKING:
     from datetime import date
 
-    from ledger.view import EngagementChange, Fact, Partner, PartnershipView, Signature
+    from ledger.view import Fact, PartnershipView, Signature
 
 REQUIRED_PRINCIPLES = ("equity", "transparency", "mutual-benefit")
 NAMED = 5  # cases named in a message; the rest are counted
@@ -48,14 +48,6 @@ def _first_signature(view: PartnershipView) -> tuple[int, Signature] | None:
             if first_at is None or at < first_at:
                 first, first_at = (agreement.version, s), at
     return first
-
-
-def _entry_in_force(partner: Partner, when: tuple[date, int]) -> EngagementChange | None:
-    """The partner's latest history entry at or before ``when`` (a moment: day and seq)."""
-    for entry in reversed(partner.history):
-        if (entry.occurred_on, entry.seq) <= when:
-            return entry
-    return None
 
 
 def _named(ids: list[str]) -> str:
@@ -108,7 +100,7 @@ def unsigned_implementation(view: PartnershipView, ctx: Context) -> Iterator[Fin
         if pid in signed_before:
             continue
         partner = view.partners[pid]
-        made_key = _entry_in_force(partner, started)  # its engagement entry at the start
+        made_key = partner.entry_at(start.moment)  # its engagement entry at the start
         if made_key is None or made_key.kind == "left" or made_key.engagement != "key":
             continue  # not a key partner at the start
         signatures = [s for s in agreement.signatures if s.partner == pid]  # all came later

@@ -10,9 +10,7 @@ from ledger import hookimpl, rule
 from ledger.rules import Context, Finding, Rule
 
 if TYPE_CHECKING:
-    from datetime import date
-
-    from ledger.view import Partner, PartnershipView, Submission
+    from ledger.view import PartnershipView, Submission
 
 #: Engagements whose partners are expected to say what they gain (RULES.md MB001).
 CONCERNED = ("key", "active")
@@ -20,16 +18,6 @@ CONCERNED = ("key", "active")
 
 def _days(n: int) -> str:
     return f"{n} day{'s' * (n != 1)}"
-
-
-def _engagement_on(partner: Partner, day: date) -> str | None:
-    """``partner.engagement_at(day)`` without building moments: the engagement of the latest
-    history entry that occurred on or before ``day`` (the end of that day), None if that entry
-    is a leave or there is none."""
-    for entry in reversed(partner.history):
-        if entry.occurred_on <= day:
-            return None if entry.kind == "left" else entry.engagement
-    return None
 
 
 @rule(
@@ -60,7 +48,7 @@ def undeclared_benefit(view: PartnershipView, ctx: Context) -> Iterator[Finding]
     for partner in view.partners.values():
         if partner.id in declared:
             continue
-        engagement = _engagement_on(partner, ctx.audit_date)
+        engagement = partner.engagement_at(ctx.audit_date)
         if engagement not in CONCERNED:
             continue
         join = partner.latest_join

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
         Assumption,
         CommunicationProtocol,
         DealBreaker,
-        EngagementChange,
         Moment,
         Partner,
         PartnerKey,
@@ -37,18 +36,10 @@ def _days(n: int) -> str:
     return f"{n} day{'s' * (n != 1)}"
 
 
-def _entry_at(partner: Partner, when: Moment) -> int | None:
+def _entry_seq(partner: Partner, when: Moment) -> int | None:
     """The seq of the partner's engagement entry (join or change) in force at ``when``."""
-    entry = _entry_in_force(partner, when)
+    entry = partner.entry_at(when)
     return entry.seq if entry is not None else None
-
-
-def _entry_in_force(partner: Partner, when: tuple[date, int]) -> EngagementChange | None:
-    """The partner's latest history entry at or before ``when`` (a moment: day and seq)."""
-    for entry in reversed(partner.history):
-        if (entry.occurred_on, entry.seq) <= when:
-            return entry
-    return None
 
 
 def _first_by_partner(records: Iterable[Assumption | DealBreaker]) -> dict[str, tuple[date, int]]:
@@ -162,7 +153,7 @@ def decision_not_shared(view: PartnershipView, ctx: Context) -> Iterator[Finding
         agreed = " agreed in the partners' communication protocol" if protocol else ""
         told = [p for p in partners if p in reached]
         partial = f"; only {_listing(told)} had it" if told else ""
-        joins = [_entry_at(view.partners[p], taken.moment) for p in missing]
+        joins = [_entry_seq(view.partners[p], taken.moment) for p in missing]
         yield ctx.finding(
             f"decision:{decision.id}",
             f'Decision {decision.id} ("{decision.title}"), {taken.outcome} on '
@@ -207,7 +198,7 @@ def undeclared_assumptions(view: PartnershipView, ctx: Context) -> Iterator[Find
             if assumed and limits:
                 continue
             partner = view.partners.get(sig.partner)
-            entry = None if partner is None else _entry_in_force(partner, signed_at)
+            entry = None if partner is None else partner.entry_at(sig.moment)
             if entry is None or entry.kind == "left" or entry.engagement != "key":
                 continue  # not key when it signed
             lacking = "assumption or deal-breaker"
@@ -223,7 +214,7 @@ def undeclared_assumptions(view: PartnershipView, ctx: Context) -> Iterator[Find
             if others
             else ""
         )
-        key = _entry_at(view.partners[pid], first.moment)
+        key = _entry_seq(view.partners[pid], first.moment)
         yield ctx.finding(
             f"partner:{pid}",
             f"{pid} signed agreement version {number} on {first.occurred_on} as a key partner "

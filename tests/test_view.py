@@ -210,6 +210,41 @@ def test_a_partner_leaving_and_rejoining() -> None:
     assert not feb.is_partner and feb.engagement is None
     assert h.view("2026-02-15").partners_at(day("2026-02-15")) == ("b",)
     assert h.view("2026-03-15").partners_at(day("2026-03-15")) == ("a", "b")
+    assert a.entry_at(day("2026-01-09")) is None
+    assert [a.entry_at(Moment(day("2026-04-01"), s)).seq for s in (5, 6, 7)] == [5, 6, 7]
+
+
+def test_engagements_at_answers_as_each_partner_does() -> None:
+    """The view's memoised answer for all partners at once is each partner's own answer, at
+    every moment of the history and between them, asked in any order and again."""
+    h = founded("a", "b", on="2026-01-10")
+    h.add("PartnerLeft", "2026-02-01", partner="a", reason="Budget")
+    h.add("PartnerEngagementChanged", "2026-02-01", partner="b", engagement="advisory", reason="R")
+    h.add("PartnerJoined", "2026-03-01", partner="a", engagement="active")
+    h.add(
+        "PartnerJoined", "2026-03-02", partner="c", engagement="pilot", name="C", sector="academic"
+    )
+    h.add("PartnerLeft", "2026-02-15", recorded="2026-03-20", partner="a", reason="Minutes")
+    view = h.view()
+    moments = [Moment(e.occurred, e.seq) for e in h.events]
+    days = [day(d) for d in ("2026-01-09", "2026-01-10", "2026-02-01", "2026-02-20", "2026-12-31")]
+    for when in [*reversed(moments), *days, *moments]:
+        expected = {
+            p.id: p.engagement_at(when)
+            for p in view.partners.values()
+            if p.engagement_at(when) is not None
+        }
+        assert dict(view.engagements_at(when)) == expected, when
+        assert view.partners_at(when) == tuple(sorted(expected))
+        assert view.key_partners_at(when) == tuple(
+            sorted(p for p, engaged in expected.items() if engaged == "key")
+        )
+    assert dict(view.engagements_at(day("2026-02-20"))) == {"b": "advisory"}
+    assert dict(view.engagements_at(day("2026-03-31"))) == {
+        "a": "active",
+        "b": "advisory",
+        "c": "pilot",
+    }
 
 
 def test_recording_time_never_goes_back_so_known_at_is_a_prefix() -> None:
