@@ -281,8 +281,9 @@ class _FrozenDecoder:
     def __init__(self) -> None:
         self._frozen = json.JSONDecoder(object_hook=MappingProxyType)
         self._with_lists = json.JSONDecoder(object_hook=_frozen_object)
-        self._scan_frozen = json.scanner.make_scanner(self._frozen)  # type: ignore[attr-defined]
-        self._scan_with_lists = json.scanner.make_scanner(self._with_lists)  # type: ignore[attr-defined]
+        scanner = json.scanner.make_scanner  # typeshed takes the decoder for another type
+        self._scan_frozen = scanner(self._frozen)  # type: ignore[arg-type]
+        self._scan_with_lists = scanner(self._with_lists)  # type: ignore[arg-type]
 
     def __call__(self, text: str) -> Any:
         lists = "[" in text
