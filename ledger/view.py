@@ -824,7 +824,7 @@ class Window:
             clock = now()
             as_of = clock.date() if as_of is None else as_of
             known_at = clock if known_at is None else known_at
-        return cls(as_of, known_at)
+        return _window(as_of, known_at)
 
     @classmethod
     def parse(cls, as_of: str | None = None, known_at: str | None = None) -> Window:
@@ -837,6 +837,12 @@ class Window:
 
     def contains(self, event: Envelope) -> bool:
         return event.occurred_on <= self._as_of_text and event.recorded_at <= self._known_text
+
+
+@functools.lru_cache(maxsize=16)
+def _window(as_of: date, known_at: datetime) -> Window:
+    """Windows are immutable: an audit replays thousands of partnerships in the same one."""
+    return Window(as_of, known_at)
 
 
 def parse_as_of(text: str) -> date:
