@@ -502,6 +502,11 @@ class Ledger:
     def close(self) -> None:
         self._engine.dispose()
 
+    def release_connections(self) -> None:
+        """Close the pooled database connections; the next use opens new ones. A process
+        about to fork calls it, so that no child inherits a connection."""
+        self._engine.dispose()
+
     def __enter__(self) -> Ledger:
         return self
 

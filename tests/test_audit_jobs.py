@@ -4,6 +4,7 @@ progress. Whatever the path, the report is the same."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,43 @@ def test_jobs_give_the_same_report_and_report_progress(many: str, jobs: int) -> 
     assert {f.rule for f in pooled.findings} >= {"FT001", "TR001"}
     assert heard[-1] == (7, 7)
     assert [done for done, _ in heard] == sorted(done for done, _ in heard)
+
+
+@pytest.mark.parametrize("beside_a_thread", [False, True])
+def test_workers_fork_when_alone_and_spawn_beside_another_thread(
+    many: str, beside_a_thread: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fork copies only the calling thread, so workers are forked only from a process
+    running no other (a progress bar runs one); either way the report is the same, and the
+    ledger, whose connections were released for the fork, still reads afterwards."""
+    import threading
+
+    import ledger.audit
+
+    chosen: list[str] = []
+    choose = ledger.audit._worker_context
+
+    def recorded(led: Ledger) -> object:
+        context = choose(led)
+        chosen.append(context.get_start_method())
+        return context
+
+    monkeypatch.setattr(ledger.audit, "_worker_context", recorded)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)
+    with Ledger(many) as led:
+        pm = get_plugin_manager()
+        alone = run_audit(led, pm=pm)
+        if beside_a_thread:
+            other.start()
+        try:
+            pooled = run_audit(led, pm=pm, jobs=2)
+        finally:
+            stop.set()
+        again = run_audit(led, pm=pm)
+    assert pooled.to_json() == alone.to_json() == again.to_json()
+    expected = "spawn" if beside_a_thread or sys.platform != "linux" else "fork"
+    assert chosen == [expected]
 
 
 def test_the_cli_audits_in_two_processes_with_plugins_loaded_by_name(
