@@ -203,3 +203,26 @@ def test_a_terminal_gets_a_progress_bar_and_a_pipe_none(many: str, tmp_path: Pat
     piped = subprocess.run(args, capture_output=True, timeout=120)
     assert piped.stderr == b""
     assert json.loads(piped.stdout) == json.loads(report.read_text(encoding="utf-8"))
+
+
+def test_an_audit_leaves_the_garbage_collector_as_it_found_it(
+    many: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The audit runs the collector rarely (AUDIT_GC_THRESHOLDS), then restores it, even when
+    the audit fails."""
+    import gc
+
+    import ledger.audit
+
+    seen: list[tuple[tuple[int, ...], int]] = []
+
+    def failing(*args: object) -> None:
+        seen.append((gc.get_threshold(), gc.get_freeze_count()))
+        raise RuntimeError("disk on fire")
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(ledger.audit, "_audit_one", failing)
+    with Ledger(many) as led, pytest.raises(RuntimeError, match="disk on fire"):
+        run_audit(led)
+    assert seen[0][0] == ledger.audit.AUDIT_GC_THRESHOLDS and seen[0][1] > 0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
