@@ -925,8 +925,7 @@ class PartnershipView:
         """Fold a stream (in seq order) as of ``as_of`` (default today) as known at
         ``known_at`` (default now); ``partnership`` names it when the stream is empty."""
         builder = ViewBuilder(partnership, as_of=as_of, known_at=known_at)
-        for event in events:
-            builder.apply(event)
+        builder.apply_all(events)
         return builder.view()
 
     # -- the partnership itself
@@ -1315,23 +1314,30 @@ class ViewBuilder:
 
     def apply(self, event: Envelope) -> bool:
         """Fold ``event`` if it is in the window; returns whether it was."""
-        if self.partnership is None:
-            self.partnership = event.partnership
-        elif event.partnership != self.partnership:
-            raise ValueError(
-                f"event of {event.partnership} given to the view of {self.partnership}"
-            )
-        if event.seq <= self._last_seq:
-            raise ValueError(f"events fold in seq order: {event.seq} after {self._last_seq}")
-        self._last_seq = event.seq
-        if not self.window.contains(event):
-            return False
-        self._events.append(event)
-        fold = _FOLDS.get(event.type)  # None for types the core does not know: events only
-        if fold is not None:
-            method, spec = fold
-            method(self, event, spec)
-        return True
+        return self.apply_all((event,)) == 1
+
+    def apply_all(self, events: Iterable[Envelope]) -> int:
+        """Fold ``events`` (in seq order), each if it is in the window; returns how many were.
+        One loop for a whole stream, because replaying is mostly this loop."""
+        folded = 0
+        pid, last = self.partnership, self._last_seq
+        in_window, append, folds = self.window.contains, self._events.append, _FOLDS
+        for event in events:
+            if pid is None:
+                pid = self.partnership = event.partnership
+            elif event.partnership != pid:
+                raise ValueError(f"event of {event.partnership} given to the view of {pid}")
+            if event.seq <= last:
+                raise ValueError(f"events fold in seq order: {event.seq} after {last}")
+            last = self._last_seq = event.seq
+            if not in_window(event):
+                continue
+            append(event)
+            folded += 1
+            fold = folds.get(event.type)  # None for types the core does not know: events only
+            if fold is not None:
+                fold[0](self, event, fold[1])
+        return folded
 
     def view(self) -> PartnershipView:
         """An immutable snapshot of everything folded so far."""

@@ -494,6 +494,11 @@ def test_the_builder_checks_order_and_partnership() -> None:
     assert empty.partnership == "nothing" and empty.events == () and empty.founding is None
     assert builder.apply(h.events[1]) is True
     assert ViewBuilder(as_of=date(2026, 1, 1), known_at=LATER).apply(h.events[0]) is False
+    h.add("PrincipleAdopted", "2026-03-01", principle="equity")  # after the window below
+    batch = ViewBuilder(as_of=date(2026, 2, 1), known_at=LATER)
+    assert batch.apply_all(h.events) == len(h.events) - 1
+    with pytest.raises(ValueError, match="seq order"):
+        ViewBuilder(as_of=FAR, known_at=LATER).apply_all([h.events[1], h.events[0]])
 
 
 @pytest.mark.parametrize(
