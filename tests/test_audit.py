@@ -20,6 +20,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ledger import rule
 from ledger.cli.main import cli
@@ -1559,3 +1561,33 @@ def test_rule_listings_refuse_a_config_that_names_no_rule(
     result = pledger(*command)
     assert result.exit_code == 2
     assert "XX999" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+# -- the JSON report's own writer ------------------------------------------------------------
+
+_JSON_SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.text(), st.floats(allow_nan=True)
+)
+_FINDING_VALUES = st.one_of(
+    _JSON_SCALARS,
+    st.lists(_JSON_SCALARS, max_size=4),
+    st.dictionaries(st.text(max_size=5), _JSON_SCALARS, max_size=2),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    findings=st.lists(
+        st.dictionaries(st.text(max_size=8), _FINDING_VALUES, max_size=6), max_size=4
+    ),
+    head=st.dictionaries(st.text(max_size=8), _FINDING_VALUES, max_size=3),
+)
+def test_the_report_writer_is_json_dumps_indented_byte_for_byte(
+    findings: list[dict[str, Any]], head: dict[str, Any]
+) -> None:
+    """``indented_report`` writes findings itself (Python's json indents in pure Python, slowly);
+    whatever they hold, the text is exactly ``json.dumps(indent=2, ensure_ascii=False)``'s."""
+    from ledger.formats import indented_report
+
+    data = {**head, "findings": findings, "summary": {"error": 1}}
+    assert indented_report(data) == json.dumps(data, indent=2, ensure_ascii=False)
