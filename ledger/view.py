@@ -1157,12 +1157,16 @@ def _record(cls: type[R], event: Envelope, **explicit: Any) -> R:
     """A record from an event: its place and date, each field the data gives (same name,
     converted to the field's type; absent or null keeps the field's default), and
     ``explicit`` values for the rest."""
+    if not explicit:  # most records: the lookup without building a key
+        make = _MAKERS.get(cls) or _write_maker(cls, ())
+        return make(event)  # type: ignore[no-any-return]
     key = (cls, tuple(explicit))
     make = _MAKERS.get(key) or _write_maker(cls, key[1])
     return make(event, **explicit)  # type: ignore[no-any-return]
 
 
-_MAKERS: dict[tuple[type, tuple[str, ...]], Callable[..., Any]] = {}
+#: Written makers, by record class (no explicit fields) or by (class, explicit field names).
+_MAKERS: dict[type | tuple[type, tuple[str, ...]], Callable[..., Any]] = {}
 
 
 def _write_maker(cls: type, explicit: tuple[str, ...]) -> Callable[..., Any]:
@@ -1203,7 +1207,7 @@ def _write_maker(cls: type, explicit: tuple[str, ...]) -> Callable[..., Any]:
         ]
     )
     exec(source, scope)  # the source is written above from the dataclass's own fields
-    _MAKERS[(cls, explicit)] = scope["make"]
+    _MAKERS[(cls, explicit) if explicit else cls] = scope["make"]
     return scope["make"]  # type: ignore[no-any-return]
 
 
