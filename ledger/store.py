@@ -275,7 +275,7 @@ class _FrozenDecoder:
     lists as tuples: JSON has no list hook, so only those texts pay for the slower hook).
 
     It calls the C scanner that ``json.loads`` runs underneath, without the Python wrapper
-    around it (two whitespace regexes and a call per text: a fifth of the decoding); what is
+    around it (two whitespace regexes and two calls per text); what is
     not a whole JSON document goes to ``json.JSONDecoder.decode``, which says why."""
 
     def __init__(self) -> None:
