@@ -275,8 +275,8 @@ class _FrozenDecoder:
     lists as tuples: JSON has no list hook, so only those texts pay for the slower hook).
 
     It calls the C scanner that ``json.loads`` runs underneath, without the Python wrapper
-    around it (two whitespace regexes and two calls per text); what is
-    not a whole JSON document goes to ``json.JSONDecoder.decode``, which says why."""
+    around it (two whitespace regexes and two calls per text); what is not a whole JSON
+    document goes to ``json.JSONDecoder.decode``, which says why."""
 
     def __init__(self) -> None:
         self._frozen = json.JSONDecoder(object_hook=MappingProxyType)
