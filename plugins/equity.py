@@ -352,7 +352,7 @@ def burden_concentration(view: PartnershipView, ctx: Context) -> Iterator[Findin
     value."""
     limit = Decimal(str(ctx.options["max_share"]))
     # the live commitments, each with its value in force
-    live = [(c, _value(c)) for c in view.commitments.values() if c.live]
+    live = [(c, c.value) for c in view.commitments.values() if c.live]
     valueless = sum(1 for c, value in live if value is None or c.currency is None)
     by_currency: dict[str, list[tuple[Commitment, Decimal]]] = defaultdict(list)
     for c, value in live:
@@ -392,15 +392,6 @@ def burden_concentration(view: PartnershipView, ctx: Context) -> Iterator[Findin
             partner=owner,
             evidence=evidence,
         )
-
-
-def _value(commitment: Commitment) -> Decimal | None:
-    """``commitment.value``: the value of the latest CommitmentRevised that sets one, else the
-    commitment's own (without the property's generic lookup of the field by name)."""
-    for revision in reversed(commitment.revisions):
-        if revision.value is not None:
-            return revision.value
-    return commitment.original_value
 
 
 def _value_revision(commitment: Commitment) -> list[int]:

@@ -30,15 +30,6 @@ def _due_revision(commitment: Commitment) -> list[int]:
     return [r.seq for r in commitment.revisions if r.due is not None][-1:]
 
 
-def _due(commitment: Commitment) -> date | None:
-    """``commitment.due``: the due date of the latest CommitmentRevised that sets one, else the
-    commitment's own (without the property's generic lookup of the field by name)."""
-    for revision in reversed(commitment.revisions):
-        if revision.due is not None:
-            return revision.due
-    return commitment.original_due
-
-
 @rule(
     "FT001",
     name="overdue-commitment",
@@ -57,7 +48,7 @@ def overdue_commitment(view: PartnershipView, ctx: Context) -> Iterator[Finding]
     for commitment in view.commitments.values():
         if not commitment.live or commitment.fulfilled:
             continue
-        due = _due(commitment)
+        due = commitment.due
         if due is None or due >= ctx.audit_date:
             continue
         late = (ctx.audit_date - due).days
@@ -98,7 +89,7 @@ def low_fulfilment_rate(view: PartnershipView, ctx: Context) -> Iterator[Finding
     for commitment in view.commitments.values():
         if not commitment.live:
             continue
-        due = _due(commitment)
+        due = commitment.due
         if due is not None and due < ctx.audit_date:
             due_by_owner.setdefault(commitment.owner, []).append((commitment, due))
     for owner, commitments in due_by_owner.items():
@@ -392,7 +383,7 @@ def vague_commitment(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
         if not commitment.live:
             continue
         lacks = []
-        if _due(commitment) is None:
+        if commitment.due is None:
             lacks.append("no due date")
         if commitment.quantity is None and commitment.value is None:
             lacks.append("neither a quantity nor a value")
