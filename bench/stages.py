@@ -58,7 +58,7 @@ def _best(run: Callable[[], Any], times: int = 2) -> float:
 
 def audit_stages(db: Path) -> dict[str, Any]:
     """CPU seconds of each stage of an audit of the first partnerships of ``db``."""
-    from ledger.audit import _checkpoint, _run
+    from ledger.audit import _checkpoint, _Job, _run
     from ledger.config import Config
     from ledger.events import now
     from ledger.manager import collect_rules, get_plugin_manager
@@ -93,12 +93,13 @@ def audit_stages(db: Path) -> dict[str, Any]:
     stages["fold views"] = _best(fold)
     config = Config()
     rules = collect_rules(get_plugin_manager())
+    job = _Job(clock.date(), clock, config, tuple(rules))
     per_rule = {}
     for rule in rules.values():
 
         def check(rule: Any = rule) -> None:
             for view in views:
-                _run(rule, view, view.partnership, clock.date(), clock, config)
+                _run(rule, view, view.partnership, job)
 
         per_rule[rule.id] = _best(check)
     stages["run every rule"] = sum(per_rule.values())

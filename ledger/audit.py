@@ -260,9 +260,7 @@ def _audit_one(pid: str, stream: Sequence[Any], job: _Job, rules: Sequence[Rule]
     audited = AuditedPartnership(pid, len(view.events), str(_checkpoint(pid, stream)))
     found = []
     for rule in rules:
-        options, severity = job.settings(rule)
-        ctx = Context(rule, pid, job.as_of, job.known_at, options, severity)
-        found.extend(_check(rule, view, ctx))
+        found.extend(_run(rule, view, pid, job))
     ran = {r.id for r in rules}
     return audited, _apply_waivers(view, found, job.as_of, job.config, ran)
 
@@ -366,12 +364,10 @@ def _checkpoint(pid: str, stream: Sequence[Any]) -> Checkpoint:
     return Checkpoint(pid, len(stream), root.hex())
 
 
-def _run(
-    rule: Rule, view: PartnershipView, pid: str, as_of: date, known_at: datetime, config: Config
-) -> list[Finding]:
-    """One rule on one view, with its options and severity read from ``config``."""
-    ctx = Context(rule, pid, as_of, known_at, config.options_for(rule), config.severity_for(rule))
-    return _check(rule, view, ctx)
+def _run(rule: Rule, view: PartnershipView, pid: str, job: _Job) -> list[Finding]:
+    """One rule on one view, with the options and severity the audit's config gives it."""
+    options, severity = job.settings(rule)
+    return _check(rule, view, Context(rule, pid, job.as_of, job.known_at, options, severity))
 
 
 #: What rules usually return: a generator (a ``yield``ing check), a list or a tuple, all fine
