@@ -276,14 +276,15 @@ def _audit_in_pool(
     here: tuple[Ledger, Sequence[Rule]],
 ) -> list[Result]:
     """Audit with ``jobs`` - 1 more processes and this one. The ledger is cut into shards of
-    stream ids, each read in one ordered pass (chosen partnerships go in chunks instead). This
-    process audits shards from the other end of the list, taking every one a worker has not
-    begun (a spawned worker takes most of a second to start)."""
+    stream ids, each read in one ordered pass (chosen partnerships go in chunks instead).
+    Every process claims the next unclaimed piece from one shared counter when it is free, so
+    none waits on pieces queued for another: the audit ends at most one piece after the first
+    process runs out of work, and this process works while spawned workers start."""
     from concurrent.futures import ProcessPoolExecutor
 
     work: list[Any]
     if partnerships is None:
-        shards = jobs * 16  # many more shards than workers, so that none is left last alone
+        shards = jobs * 16  # many more shards than processes, so that none is left last alone
         work = [("shard", (k, shards)) for k in range(shards)]
     else:
         size = max(1, min(100, len(partnerships) // (jobs * 8) or 1))
@@ -297,17 +298,38 @@ def _audit_in_pool(
 
     ledger, rules = here
     context = _worker_context(ledger)
+    claims = _Claims(context, work)
     with ProcessPoolExecutor(
-        jobs - 1, mp_context=context, initializer=_worker_start, initargs=(url, specs, job)
+        jobs - 1, mp_context=context, initializer=_worker_start, initargs=(url, specs, job, claims)
     ) as pool:
-        futures = [pool.submit(_worker_audit, item) for item in work]
-        for item, future in zip(reversed(work), reversed(futures), strict=True):
-            if future.cancel():  # no worker has taken it: audit it here
-                collect(_audit_work(ledger, item, job, rules))
-        for future in futures:
-            if not future.cancelled():
+        # one call per piece at most: each claims a piece when a worker runs it (or none)
+        pending = {pool.submit(_worker_audit) for _ in work}
+        while (item := claims.next()) is not None:
+            collect(_audit_work(ledger, item, job, rules))
+            for future in [f for f in pending if f.done()]:
+                pending.discard(future)
                 collect(future.result())
+        for future in pending:
+            collect(future.result())
     return results
+
+
+class _Claims:
+    """The pieces of a parallel audit and a counter of those claimed, shared by every
+    process of the pool (passed to workers as they start)."""
+
+    def __init__(self, context: Any, work: list[Any]) -> None:
+        self.work = work
+        self.claimed = context.Value("q", 0)
+
+    def next(self) -> Any:
+        """The next unclaimed piece, or None when every piece is claimed."""
+        with self.claimed.get_lock():
+            index = self.claimed.value
+            if index >= len(self.work):
+                return None
+            self.claimed.value = index + 1
+        return self.work[index]
 
 
 def _worker_context(ledger: Ledger) -> Any:
@@ -329,7 +351,7 @@ def _worker_context(ledger: Ledger) -> Any:
 _worker: dict[str, Any] = {}
 
 
-def _worker_start(url: str, specs: tuple[str, ...], job: _Job) -> None:
+def _worker_start(url: str, specs: tuple[str, ...], job: _Job, claims: _Claims) -> None:
     from ledger.manager import plugin_catalogue
     from ledger.store import Ledger
 
@@ -341,11 +363,16 @@ def _worker_start(url: str, specs: tuple[str, ...], job: _Job) -> None:
     _worker["missing"] = [rid for rid in job.rule_ids if rid not in rules]
     _worker["ledger"] = Ledger(url, create=False, catalogue=plugin_catalogue(pm))
     _worker["job"] = job
+    _worker["claims"] = claims
 
 
-def _worker_audit(work: tuple[str, Any]) -> list[Result]:
+def _worker_audit() -> list[Result]:
+    """Audit the next unclaimed piece, if any is left."""
     if _worker["missing"]:
         raise InvalidInput(f"rules {', '.join(_worker['missing'])} did not load in a worker")
+    work = _worker["claims"].next()
+    if work is None:
+        return []
     return _audit_work(_worker["ledger"], work, _worker["job"], _worker["rules"])
 
 
