@@ -15,6 +15,7 @@ import sys
 import textwrap
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -1591,3 +1592,52 @@ def test_the_report_writer_is_json_dumps_indented_byte_for_byte(
 
     data = {**head, "findings": findings, "summary": {"error": 1}}
     assert indented_report(data) == json.dumps(data, indent=2, ensure_ascii=False)
+
+
+_TEXTS = st.text(max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    findings=st.lists(
+        st.builds(
+            Finding,
+            rule=_TEXTS,
+            name=_TEXTS,
+            principle=_TEXTS,
+            severity=st.sampled_from(("info", "warning", "error")),
+            partnership=_TEXTS,
+            subject=_TEXTS,
+            partner=st.none() | _TEXTS,
+            message=_TEXTS,
+            evidence=st.lists(st.integers(), max_size=3).map(tuple),
+            waived=st.booleans(),
+        ),
+        max_size=4,
+    )
+)
+def test_the_json_report_writes_findings_from_their_fields_byte_for_byte(
+    findings: list[Finding],
+) -> None:
+    """``json_report`` writes each finding from its fields, without its dict; the text is
+    exactly ``json.dumps(report.to_json(), indent=2, ensure_ascii=False)``'s, and a finding
+    holding an unusual type (here a str subclass) goes the general way, as exactly."""
+    from ledger.audit import AuditedPartnership, AuditReport
+    from ledger.formats import json_report
+
+    class Text(str):
+        pass
+
+    odd = Finding("XX001", Text("odd"), "equity", "info", "p", "decision:d", None, "m", (1,))
+    for listed in (findings, [*findings, odd]):
+        report = AuditReport(
+            as_of=date(2026, 6, 1),
+            known_at=datetime(2026, 6, 1, 12, tzinfo=UTC),
+            config_sha256="0" * 64,
+            plugins=(("pledger-builtin", "1"),),
+            partnerships=(AuditedPartnership("p", 3, "ab" * 32),),
+            findings=tuple(listed),
+            rules={},
+        )
+        expected = json.dumps(report.to_json(), indent=2, ensure_ascii=False)
+        assert json_report(report) == expected
