@@ -8,6 +8,7 @@ import importlib
 import importlib.util
 import json
 import os
+import re
 import sys
 from collections import Counter
 from datetime import date
@@ -196,6 +197,9 @@ def test_bench_quick_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     written = results.read_text(encoding="utf-8")
     for row in report.rows:
         assert row.measure in written
+    pooled = next(row for row in report.rows if row.key == "sqlite.audit_jobs")
+    ceiling = re.search(r"2 plain scans at once: ([0-9.]+)x the throughput of one", pooled.baseline)
+    assert ceiling and float(ceiling[1]) > 0, pooled.baseline
     assert "Pledger bench: 700 events" in printed and f"wrote {results}" in printed
     for fact in ("CPU:", "RAM:", "Python", "SQLite", "pledger 0.", "700 events"):
         assert fact in written
