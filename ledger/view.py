@@ -984,24 +984,42 @@ class PartnershipView:
         """Every partner at ``when`` (joined at or before it and not left) with its engagement
         then. Rules ask this for every decision and day, so it is worked out once per point of
         the partners' histories (engagements change only there) and kept with the view."""
-        moments, entries, known = self._engagement_index
-        count = bisect.bisect_right(moments, moment(when))  # the entries at or before ``when``
+        return self._partners_after(self._entries_before(when))[0]
+
+    def _entries_before(self, when: When) -> int:
+        """How many history entries (of all partners, in "before" order) are at or before
+        ``when``: the engagements at ``when`` are those after that many."""
+        return bisect.bisect_right(self._engagement_index[0], moment(when))
+
+    def _partners_after(
+        self, count: int
+    ) -> tuple[Mapping[str, str], tuple[str, ...], tuple[str, ...]]:
+        """The engagements after the first ``count`` history entries, with the partners and
+        the key partners then, sorted; worked out once per ``count`` asked about."""
+        _, entries, known = self._engagement_index
         found = known.get(count)
         if found is None:
             latest: dict[str, str | None] = {}  # each partner's latest entry wins
             for pid, entry in entries[:count]:
                 latest[pid] = None if entry.kind == "left" else entry.engagement
-            found = known[count] = MappingProxyType(
-                {pid: engaged for pid, engaged in latest.items() if engaged is not None}
+            engaged = {pid: how for pid, how in latest.items() if how is not None}
+            found = known[count] = (
+                MappingProxyType(engaged),
+                tuple(sorted(engaged)),
+                tuple(sorted(pid for pid, how in engaged.items() if how == "key")),
             )
         return found
 
     @functools.cached_property
     def _engagement_index(
         self,
-    ) -> tuple[list[Moment], list[tuple[str, EngagementChange]], dict[int, Mapping[str, str]]]:
+    ) -> tuple[
+        list[Moment],
+        list[tuple[str, EngagementChange]],
+        dict[int, tuple[Mapping[str, str], tuple[str, ...], tuple[str, ...]]],
+    ]:
         """Every partner's history entries in "before" order (their moments beside them), and
-        the engagements after the first n entries for each n asked about so far."""
+        what ``_partners_after`` worked out so far."""
         ordered = sorted(
             ((entry.moment, p.id, entry) for p in self.partners.values() for entry in p.history),
             key=lambda item: item[0],
@@ -1010,12 +1028,10 @@ class PartnershipView:
 
     def partners_at(self, when: When) -> tuple[str, ...]:
         """Ids of the partners at ``when`` (joined at or before it and not left), sorted."""
-        return tuple(sorted(self.engagements_at(when)))
+        return self._partners_after(self._entries_before(when))[1]
 
     def key_partners_at(self, when: When) -> tuple[str, ...]:
-        return tuple(
-            sorted(p for p, engaged in self.engagements_at(when).items() if engaged == "key")
-        )
+        return self._partners_after(self._entries_before(when))[2]
 
     def rule_in_force(self, when: When) -> DecisionRule | None:
         """The latest ``DecisionRuleSet`` at or before ``when``."""
@@ -1027,20 +1043,41 @@ class PartnershipView:
 
     def eligible_deciders(self, when: When) -> tuple[str, ...]:
         """The rule in force's deciders who are partners at ``when``; with no rule, or none
-        named, the key partners at ``when``. Sorted."""
-        rule = self.rule_in_force(when)
-        if rule is None or rule.deciders is None:
-            return self.key_partners_at(when)
-        partners = self.engagements_at(when)
-        return tuple(sorted(d for d in rule.deciders if d in partners))
+        named, the key partners at ``when``. Sorted. Rules ask it of each decision several
+        times, so each answer is kept with the view."""
+        key = moment(when)
+        found = self._eligible.get(key)
+        if found is None:
+            rule = self.rule_in_force(key)
+            if rule is None or rule.deciders is None:
+                found = self.key_partners_at(key)
+            else:
+                partners = self.engagements_at(key)
+                found = tuple(sorted(d for d in rule.deciders if d in partners))
+            self._eligible[key] = found
+        return found
+
+    @functools.cached_property
+    def _eligible(self) -> dict[Moment, tuple[str, ...]]:
+        return {}
 
     def cast_votes(self, decision: str) -> Mapping[str, Vote]:
         """RULES.md's cast votes: each eligible decider's latest vote before decision time
-        (for a decision still open: the eligible deciders as of the view's date)."""
-        record = self.decisions[decision]
-        when: When = record.taken.moment if record.taken else self.as_of
-        latest = record.latest_votes
-        return MappingProxyType({p: latest[p] for p in self.eligible_deciders(when) if p in latest})
+        (for a decision still open: the eligible deciders as of the view's date). Kept with
+        the view, as rules ask it of each decision several times."""
+        found = self._cast.get(decision)
+        if found is None:
+            record = self.decisions[decision]
+            when: When = record.taken.moment if record.taken else self.as_of
+            latest = record.latest_votes
+            found = self._cast[decision] = MappingProxyType(
+                {p: latest[p] for p in self.eligible_deciders(when) if p in latest}
+            )
+        return found
+
+    @functools.cached_property
+    def _cast(self) -> dict[str, Mapping[str, Vote]]:
+        return {}
 
     def agreement_at(self, when: When) -> AgreementVersion | None:
         """The latest agreement version drafted at or before ``when``."""

@@ -405,6 +405,31 @@ def test_deciders_named_by_the_rule_in_force() -> None:
     assert consensus is not None and consensus.effective_quorum is None
 
 
+def test_deciders_and_cast_votes_kept_with_the_view_answer_as_a_fresh_view_does() -> None:
+    """``eligible_deciders`` and ``cast_votes`` keep their answers with the view (rules ask
+    them of each decision several times); asked in any order and again, each answer is the
+    one a fresh view gives, whose first answer nothing was kept for."""
+    h = founded("a", "b", "c")
+    h.add("DecisionRuleSet", "2026-02-01", method="committee", quorum="0.6", deciders=["a", "b"])
+    h.add("DecisionProposed", "2026-02-02", decision="d1", title="One", proposer="a")
+    h.add("VoteCast", "2026-02-03", actor="b", decision="d1", partner="b", position="for")
+    h.add("DecisionTaken", "2026-02-04", decision="d1", outcome="adopted")
+    h.add("PartnerLeft", "2026-02-10", partner="b", reason="Gone")
+    h.add("DecisionRuleSet", "2026-03-01", method="consensus")
+    h.add("DecisionProposed", "2026-03-02", decision="d2", title="Two", proposer="c")
+    h.add("VoteCast", "2026-03-03", actor="c", decision="d2", partner="c", position="for")
+    h.add("VoteCast", "2026-03-03", actor="a", decision="d2", partner="a", position="block")
+    kept = h.view()
+    whens = [day(d) for d in ("2026-01-31", "2026-02-05", "2026-02-20", "2026-03-01")]
+    whens += [Moment(e.occurred, e.seq) for e in h.events]
+    for when in [*whens, *reversed(whens)]:
+        assert kept.eligible_deciders(when) == h.view().eligible_deciders(when), when
+    for decision in ("d2", "d1", "d2", "d1"):
+        assert dict(kept.cast_votes(decision)) == dict(h.view().cast_votes(decision))
+    assert set(kept.cast_votes("d1")) == {"b"} and set(kept.cast_votes("d2")) == {"a", "c"}
+    assert kept.eligible_deciders(day("2026-02-20")) == ("a",)
+
+
 def test_the_partnership_itself_phases_agreements_and_waivers() -> None:
     h = founded("a", "b")
     assert h.view("2026-01-04").founding is None  # founded on 5 January
