@@ -22,7 +22,6 @@ from ledger.cli.common import (
     settings,
 )
 from ledger.errors import InvalidInput
-from ledger.report import html_renderer, render_audit_html
 
 if TYPE_CHECKING:
     import pluggy
@@ -116,7 +115,9 @@ def audit(
             jobs=jobs,
             progress=progress,
         )
-        if renderers[config.format] is render_audit_html:  # the page shows the views too
+        if renderers[config.format] is render_html:  # the page shows the views too
+            from ledger.report import html_renderer
+
             renderers["html"] = html_renderer(ledger, report)
     buffer = io.StringIO()
     renderers[config.format](report, buffer)
@@ -132,10 +133,18 @@ def audit(
 def _renderers(pm: pluggy.PluginManager) -> dict[str, Any]:
     from ledger.formats import BUILTIN_FORMATS
 
-    renderers: dict[str, Any] = {"text": render_text, **BUILTIN_FORMATS, "html": render_audit_html}
+    renderers: dict[str, Any] = {"text": render_text, **BUILTIN_FORMATS, "html": render_html}
     for extra in pm.hook.pledger_output_formats():
         renderers.update(extra or {})
     return renderers
+
+
+def render_html(report: AuditReport, stream: Any) -> None:
+    """The findings-only page (the audit command swaps in the page with the views); the
+    report module is loaded only for it."""
+    from ledger.report import render_audit_html
+
+    render_audit_html(report, stream)
 
 
 def render_text(report: AuditReport, stream: Any) -> None:
