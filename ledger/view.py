@@ -356,16 +356,22 @@ class Commitment(Fact):
                 return value
         return getattr(self, "original_" + key)
 
+    # The values in force; most commitments are never revised, so that case is answered first.
+
     @property
     def due(self) -> date | None:
-        return cast(date | None, self._revised("due"))
+        return cast(date | None, self._revised("due")) if self.revisions else self.original_due
 
     @property
     def quantity(self) -> Decimal | None:
+        if not self.revisions:
+            return self.original_quantity
         return cast(Decimal | None, self._revised("quantity"))
 
     @property
     def value(self) -> Decimal | None:
+        if not self.revisions:
+            return self.original_value
         return cast(Decimal | None, self._revised("value"))
 
     def due_at(self, when: When) -> date | None:

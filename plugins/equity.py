@@ -289,10 +289,11 @@ def no_contribution(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     if not signatures:
         return
     first = min(signatures, key=lambda s: (s.occurred_on, s.seq))
-    held_by: dict[str, list[Commitment]] = defaultdict(list)  # each partner's commitments
-    for commitment in view.commitments.values():
-        held_by[commitment.owner].append(commitment)
+    # the partners holding a live commitment are not judged: set them aside at once
+    holders = {c.owner for c in view.commitments.values() if c.withdrawal is None}
     for partner in view.partners.values():
+        if partner.id in holders:
+            continue
         engagement = partner.engagement_at(ctx.audit_date)
         if engagement not in ("key", "active"):
             continue
@@ -300,10 +301,13 @@ def no_contribution(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
         if joined is None:
             continue
         days = (ctx.audit_date - joined.occurred_on).days
-        held = held_by.get(partner.id, [])
-        if days <= grace or any(c.live for c in held):
+        if days <= grace:
             continue
-        withdrawn = [c.withdrawal.seq for c in held if c.withdrawal is not None]
+        withdrawn = [  # it holds no live commitment: every one it made was withdrawn
+            c.withdrawal.seq
+            for c in view.commitments.values()
+            if c.owner == partner.id and c.withdrawal is not None
+        ]
         entry = partner.history[-1]  # the entry in force at the audit date
         article = "an" if engagement == "active" else "a"
         message = (
@@ -351,12 +355,15 @@ def burden_concentration(view: PartnershipView, ctx: Context) -> Iterator[Findin
     partner's commitments in the currency, largest first, with the revisions that set their
     value."""
     limit = Decimal(str(ctx.options["max_share"]))
-    # the live commitments, each with its value in force
-    live = [(c, c.value) for c in view.commitments.values() if c.live]
-    valueless = sum(1 for c, value in live if value is None or c.currency is None)
+    valueless = 0  # live commitments without a value (or without a currency)
     by_currency: dict[str, list[tuple[Commitment, Decimal]]] = defaultdict(list)
-    for c, value in live:
-        if value is not None and c.currency is not None:
+    for c in view.commitments.values():
+        if c.withdrawal is not None:
+            continue  # not live
+        value = c.value  # the value in force
+        if value is None or c.currency is None:
+            valueless += 1
+        else:
             by_currency[c.currency].append((c, value))
     found: dict[str, list[tuple[str, list[int]]]] = defaultdict(list)
     for currency, held in sorted(by_currency.items()):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import functools
 from collections.abc import Iterator
 from datetime import date, timedelta
 from fractions import Fraction
@@ -20,9 +20,16 @@ def _days(n: int) -> str:
     return f"{n} day{'s' * (n != 1)}"
 
 
-def _percent(rate: Fraction) -> str:
-    """A rate as a whole percentage, rounded down (so 79.9% never reads as 80%)."""
-    return f"{math.floor(rate * 100)}%"
+def _percent(part: int, whole: int) -> str:
+    """The rate ``part / whole`` as a whole percentage, rounded down (so 79.9% never reads as
+    80%); in whole numbers, as the rates are exact fractions."""
+    return f"{part * 100 // whole}%"
+
+
+@functools.lru_cache(maxsize=8, typed=True)
+def _fraction(option: float | str) -> Fraction:
+    """An option's rate as an exact fraction (parsed once per value, not once per view)."""
+    return Fraction(str(option))
 
 
 def _due_revision(commitment: Commitment) -> list[int]:
@@ -45,13 +52,14 @@ def overdue_commitment(view: PartnershipView, ctx: Context) -> Iterator[Finding]
 
     The due date is the one in force: that of the latest CommitmentRevised that sets one."""
     limit = ctx.options["error_after_days"]
+    audit_date = ctx.audit_date
     for commitment in view.commitments.values():
-        if not commitment.live or commitment.fulfilled:
-            continue
+        if commitment.withdrawal is not None or commitment.fulfilments:
+            continue  # withdrawn (not live), or fulfilled
         due = commitment.due
-        if due is None or due >= ctx.audit_date:
+        if due is None or due >= audit_date:
             continue
-        late = (ctx.audit_date - due).days
+        late = (audit_date - due).days
         revisions = [r.seq for r in commitment.revisions if r.due is not None]
         yield ctx.finding(
             f"commitment:{commitment.id}",
@@ -84,38 +92,43 @@ def low_fulfilment_rate(view: PartnershipView, ctx: Context) -> Iterator[Finding
     the audit date are left out. A partner that has left is still judged on the commitments it
     made. Evidence: the commitments not kept on time (each followed by the revision that set
     its due date and its late fulfilment), then those kept on time."""
-    min_due, min_rate = ctx.options["min_due"], Fraction(str(ctx.options["min_rate"]))
-    due_by_owner: dict[str, list[tuple[Commitment, date]]] = {}
+    min_due, min_rate = ctx.options["min_due"], _fraction(ctx.options["min_rate"])
+    audit_date = ctx.audit_date
+    # each owner's live commitments due before the audit date: (kept on time, not kept)
+    due_by_owner: dict[str, tuple[list[Commitment], list[Commitment]]] = {}
     for commitment in view.commitments.values():
-        if not commitment.live:
-            continue
+        if commitment.withdrawal is not None:
+            continue  # not live
         due = commitment.due
-        if due is not None and due < ctx.audit_date:
-            due_by_owner.setdefault(commitment.owner, []).append((commitment, due))
-    for owner, commitments in due_by_owner.items():
-        if len(commitments) < min_due:
+        if due is None or due >= audit_date:
             continue
-        kept: list[Commitment] = []
-        missed: list[Commitment] = []
-        for c, due in commitments:
-            last = c.latest_fulfilment
-            on_time = last is not None and last.occurred_on <= due
-            (kept if on_time else missed).append(c)
-        rate = Fraction(len(kept), len(commitments))
-        if rate >= min_rate:
+        found = due_by_owner.get(commitment.owner)
+        if found is None:
+            found = due_by_owner[commitment.owner] = ([], [])
+        fulfilments = commitment.fulfilments  # the latest is the one that counts
+        on_time = bool(fulfilments) and fulfilments[-1].occurred_on <= due
+        found[0 if on_time else 1].append(commitment)
+    for owner, (kept, missed) in due_by_owner.items():
+        total = len(kept) + len(missed)
+        if total < min_due:
             continue
-        evidence = [
-            seq
-            for c in missed
-            for seq in (c.seq, *_due_revision(c), *(f.seq for f in c.fulfilments[-1:]))
-        ]
+        # the rate kept / total against min_rate, exactly, in whole numbers
+        if len(kept) * min_rate.denominator >= min_rate.numerator * total:
+            continue
+        evidence: list[int] = []
+        for c in missed:
+            evidence.append(c.seq)
+            evidence += _due_revision(c)
+            evidence += [f.seq for f in c.fulfilments[-1:]]
+        evidence += [c.seq for c in kept]
         yield ctx.finding(
             f"partner:{owner}",
-            f"{owner} kept {len(kept)} of its {len(commitments)} commitments due before "
-            f"{ctx.audit_date} on time ({_percent(rate)}, below {_percent(min_rate)}); not "
-            f"fulfilled by their due date: {', '.join(c.id for c in missed)}.",
+            f"{owner} kept {len(kept)} of its {total} commitments due before {audit_date} on "
+            f"time ({_percent(len(kept), total)}, below "
+            f"{_percent(min_rate.numerator, min_rate.denominator)}); not fulfilled by their due "
+            f"date: {', '.join(c.id for c in missed)}.",
             partner=owner,
-            evidence=(*evidence, *(c.seq for c in kept)),
+            evidence=evidence,
         )
 
 
@@ -141,33 +154,38 @@ def unconfirmed_fulfilment(view: PartnershipView, ctx: Context) -> Iterator[Find
     first confirmation if it came too late."""
     within = ctx.options["confirm_within_days"]
     window = timedelta(days=within)
+    audit_date = ctx.audit_date
     for commitment in view.commitments.values():
-        last = commitment.latest_fulfilment
-        if last is None:
+        fulfilments = commitment.fulfilments
+        if not fulfilments:
             continue
+        last = fulfilments[-1]  # the latest fulfilment, the one to confirm
         deadline = last.occurred_on + window
-        if ctx.audit_date < deadline:
+        if audit_date < deadline:
             continue
-        fulfilled = (last.occurred_on, last.seq)
-        after = [
-            c
-            for c in commitment.confirmations
-            if (c.occurred_on, c.seq) > fulfilled and c.partner != commitment.owner
-        ]
-        if any(c.occurred_on <= deadline for c in after):
+        # Confirmations are in "before" order, so the first by another partner after the
+        # fulfilment is also the earliest: if it is too late (or missing), none came in time.
+        fulfilled, owner = (last.occurred_on, last.seq), commitment.owner
+        first = None
+        for confirmation in commitment.confirmations:
+            if (
+                confirmation.partner != owner
+                and (confirmation.occurred_on, confirmation.seq) > fulfilled
+            ):
+                first = confirmation
+                break
+        if first is not None and first.occurred_on <= deadline:
             continue
         late = ""
-        if after:
-            late = (
-                f"; the first confirmation, by {after[0].partner}, came on {after[0].occurred_on}"
-            )
+        if first is not None:
+            late = f"; the first confirmation, by {first.partner}, came on {first.occurred_on}"
         yield ctx.finding(
             f"commitment:{commitment.id}",
-            f"No other partner confirmed {commitment.owner}'s fulfilment of commitment "
+            f"No other partner confirmed {owner}'s fulfilment of commitment "
             f'{commitment.id} ("{commitment.description}") on {last.occurred_on} within '
             f"{_days(within)}, that is by {deadline}{late}.",
-            partner=commitment.owner,
-            evidence=(last.seq, commitment.seq, *(c.seq for c in after[:1])),
+            partner=owner,
+            evidence=(last.seq, commitment.seq, *([first.seq] if first is not None else [])),
         )
 
 
@@ -380,15 +398,17 @@ def vague_commitment(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     Due date, quantity and value are those in force: a CommitmentRevised that sets the missing
     one makes the commitment precise from its date on. Evidence: the CommitmentMade."""
     for commitment in view.commitments.values():
-        if not commitment.live:
+        if commitment.withdrawal is not None:
+            continue  # not live
+        timeless = commitment.due is None
+        unmeasurable = commitment.quantity is None and commitment.value is None
+        if not (timeless or unmeasurable):
             continue
         lacks = []
-        if commitment.due is None:
+        if timeless:
             lacks.append("no due date")
-        if commitment.quantity is None and commitment.value is None:
+        if unmeasurable:
             lacks.append("neither a quantity nor a value")
-        if not lacks:
-            continue
         yield ctx.finding(
             f"commitment:{commitment.id}",
             f'Commitment {commitment.id} of {commitment.owner} ("{commitment.description}") '

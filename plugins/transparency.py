@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -76,23 +76,43 @@ def decision_without_rationale(view: PartnershipView, ctx: Context) -> Iterator[
         )
 
 
-def _share_protocol(view: PartnershipView, when: Moment) -> CommunicationProtocol | None:
-    """The latest partners-audience protocol before ``when`` that sets share_within_days."""
-    for protocol in reversed(view.protocols):
-        if (
-            protocol.audience == "partners"
-            and protocol.share_within_days is not None
-            and (protocol.occurred_on, protocol.seq) < when
-        ):
-            return protocol
-    return None
+class _ShareWindows:
+    """What sets N for a decision taken at a moment: the latest partners-audience protocol
+    before it that sets share_within_days, else the option. Worked out once per view, then
+    one bisection per decision."""
+
+    def __init__(self, view: PartnershipView, default_days: int) -> None:
+        self.starts: list[tuple[date, int]] = []
+        self.choices: list[tuple[CommunicationProtocol | None, int]] = [(None, default_days)]
+        for protocol in view.protocols:  # in "before" order
+            days = protocol.share_within_days
+            if protocol.audience == "partners" and days is not None:
+                self.starts.append((protocol.occurred_on, protocol.seq))
+                self.choices.append((protocol, days))
+
+    def at(self, when: tuple[date, int]) -> tuple[CommunicationProtocol | None, int]:
+        """The protocol in force before ``when`` (None: the option's), and its N."""
+        return self.choices[bisect_left(self.starts, when)]  # how many started before it
 
 
-def _by_subject(shares: Iterable[Share]) -> dict[str, list[Share]]:
-    """The shares about each subject, in order."""
+def _reached(shares: Iterable[Share]) -> set[str] | None:
+    """The partners the shares reached, recipients and sharers; None when one went to all."""
+    reached: set[str] = set()
+    for share in shares:
+        if "all" in share.recipients:
+            return None
+        reached.update(share.recipients)
+        reached.add(share.actor)
+    return reached
+
+
+def _decision_shares(shares: Iterable[Share]) -> dict[str, list[Share]]:
+    """The shares about each decision (subject ``decision:ID``), by decision id, in order."""
     out: dict[str, list[Share]] = {}
     for share in shares:
-        out.setdefault(share.subject, []).append(share)
+        kind, _, ident = share.subject.partition(":")
+        if kind == "decision":
+            out.setdefault(ident, []).append(share)
     return out
 
 
@@ -122,38 +142,33 @@ def decision_not_shared(view: PartnershipView, ctx: Context) -> Iterator[Finding
     time. The message names the partners left out; the evidence is the DecisionTaken, the
     shares that fell short, the protocol that set N, then the join (or engagement change) that
     made each partner left out a partner at decision time."""
-    shares_of: dict[str, list[Share]] | None = None  # view.shares_of, every subject at once
+    audit_date = ctx.audit_date
+    windows = _ShareWindows(view, ctx.options["share_within_days"])
+    shares_of: dict[str, list[Share]] | None = None  # view.shares_of, every decision at once
     for decision in view.decisions.values():
         taken = decision.taken
         if taken is None:
             continue
-        protocol = _share_protocol(view, taken.moment)
-        days: int = (
-            protocol.share_within_days
-            if protocol is not None and protocol.share_within_days is not None
-            else ctx.options["share_within_days"]
-        )
-        end = taken.occurred_on + timedelta(days=days)
-        if ctx.audit_date < end:
+        day = taken.occurred_on
+        protocol, days = windows.at((day, taken.seq))
+        end = day + timedelta(days=days)
+        if audit_date < end:
             continue
         if shares_of is None:
-            shares_of = _by_subject(view.shares)
-        shares = [
-            s
-            for s in shares_of.get(f"decision:{decision.id}", ())
-            if taken.occurred_on <= s.occurred_on <= end
-        ]
-        if any("all" in s.recipients for s in shares):
-            continue
-        reached = {p for s in shares for p in (*s.recipients, s.actor)}
-        partners = view.partners_at(taken.moment)
+            shares_of = _decision_shares(view.shares)
+        shares = [s for s in shares_of.get(decision.id, ()) if day <= s.occurred_on <= end]
+        reached = _reached(shares)
+        if reached is None:
+            continue  # shared with all
+        at = taken.moment
+        partners = view.partners_at(at)
         missing = [p for p in partners if p not in reached]
         if not missing:
             continue
         agreed = " agreed in the partners' communication protocol" if protocol else ""
         told = [p for p in partners if p in reached]
         partial = f"; only {_listing(told)} had it" if told else ""
-        joins = [_entry_seq(view.partners[p], taken.moment) for p in missing]
+        joins = [_entry_seq(view.partners[p], at) for p in missing]
         yield ctx.finding(
             f"decision:{decision.id}",
             f'Decision {decision.id} ("{decision.title}"), {taken.outcome} on '
@@ -315,13 +330,16 @@ def problem_first_in_review(view: PartnershipView, ctx: Context) -> Iterator[Fin
         for pid, submission in review.latest_submissions.items():
             if "red" not in submission.ratings.values():
                 continue
-            red = sorted(aspect for aspect, rating in submission.ratings.items() if rating == "red")
             day = submission.occurred_on
             start = day - timedelta(days=window)
             if spoke is None:
                 spoke = _issue_and_meeting_days(view)
-            if any(start <= when <= day for when in spoke.get(pid, ())):
-                continue  # it raised an issue or attended a meeting in the window
+            days = spoke.get(pid)
+            if days:  # sorted: the first day on or after the start is the one to look at
+                first = bisect_left(days, start)
+                if first < len(days) and days[first] <= day:
+                    continue  # it raised an issue or attended a meeting in the window
+            red = sorted(aspect for aspect, rating in submission.ratings.items() if rating == "red")
             yield ctx.finding(
                 f"review:{review.id}",
                 f"{pid} rated {_listing(red)} red in review {review.id} on {day} without having "
@@ -333,13 +351,16 @@ def problem_first_in_review(view: PartnershipView, ctx: Context) -> Iterator[Fin
 
 
 def _issue_and_meeting_days(view: PartnershipView) -> dict[str, list[date]]:
-    """The days on which each partner raised an issue (IssueRaised) or attended a MeetingHeld."""
+    """The days on which each partner raised an issue (IssueRaised) or attended a MeetingHeld,
+    sorted."""
     days: dict[str, list[date]] = {}
     for issue in view.issues.values():
         days.setdefault(issue.partner, []).append(issue.occurred_on)
     for meeting in view.meetings.values():
         for attendee in meeting.attendees:
             days.setdefault(attendee, []).append(meeting.occurred_on)
+    for found in days.values():
+        found.sort()
     return days
 
 
