@@ -161,6 +161,11 @@ def _moment_of(item: Fact) -> Moment:
     return Moment(item.occurred_on, item.seq)
 
 
+def _item_moment(item: tuple[Any, Fact]) -> tuple[date, int]:
+    """A keyed record's (id, record) item in "before" order (compared as its Moment is)."""
+    return item[1].occurred_on, item[1].seq
+
+
 def _at_or_before(items: Iterable[F], when: When) -> list[F]:
     limit = moment(when)
     return [item for item in items if (item.occurred_on, item.seq) <= limit]
@@ -1401,7 +1406,7 @@ class ViewBuilder:
                 records[ident], **{attr: tuple(items) for attr, items in attached.items()}
             )
         keyed: dict[str, Any] = {
-            name: MappingProxyType(dict(sorted(records.items(), key=lambda kv: kv[1].moment)))
+            name: MappingProxyType(dict(sorted(records.items(), key=_item_moment)))
             for name, records in fresh.items()
         }
         lists: dict[str, Any] = {name: tuple(items) for name, items in self._lists.items()}
