@@ -118,7 +118,7 @@ def envelope_leaf(fields: Mapping[str, Any]) -> tuple[bytes, str]:
     except (TypeError, ValueError):
         return leaf_bytes(fields), ""
     keys = list(data)
-    plain = keys == sorted(keys) and not any(isinstance(v, Mapping) for v in data.values())
+    plain = keys == sorted(keys) and not any(_holds_map(v) for v in data.values())
     if (
         plain
         and not _FLOAT_TOKEN.search(text)
@@ -139,6 +139,14 @@ def envelope_leaf(fields: Mapping[str, Any]) -> tuple[bytes, str]:
         f'"type":{quote_json(fields["type"])}}}'
     )
     return leaf.encode("utf-8"), text
+
+
+def _holds_map(value: Any) -> bool:
+    """Whether ``value`` is a map or a list holding one at any depth (its keys would need
+    sorting, so the data's own text is not canonical)."""
+    if isinstance(value, Mapping):
+        return True
+    return isinstance(value, (list, tuple)) and any(_holds_map(item) for item in value)
 
 
 def leaf_bytes(envelope: Mapping[str, Any]) -> bytes:
