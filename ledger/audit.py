@@ -167,9 +167,9 @@ def run_audit(
             results = _audit_in_pool(
                 ledger.url, specs, partnerships, total, job, jobs, progress, here
             )
-    results.sort(key=lambda result: result[0].id)
-    findings = [f for _, found in results for f in found]
-    findings.sort(key=Finding.sort_key)
+        results.sort(key=lambda result: result[0].id)
+        findings = [f for _, found in results for f in found]
+        findings.sort(key=Finding.sort_key)
     infos = plugin_infos(pm, rules)
     return AuditReport(
         as_of=as_of,
@@ -285,8 +285,7 @@ def _audit_in_pool(
 
     work: list[Any]
     if partnerships is None:
-        shards = jobs * 16  # many more shards than processes, so that none is left last alone
-        work = [("shard", (k, shards)) for k in range(shards)]
+        work = [("shard", shard) for shard in _shards(jobs)]
     else:
         size = max(1, min(100, len(partnerships) // (jobs * 8) or 1))
         work = [("ids", partnerships[i : i + size]) for i in range(0, len(partnerships), size)]
@@ -313,6 +312,15 @@ def _audit_in_pool(
         for future in pending:
             collect(future.result())
     return results
+
+
+def _shards(jobs: int) -> list[tuple[int, int]]:
+    """The shards ``(k, n)`` (the k-th of n equal ranges of stream ids) a parallel audit is cut
+    into: many more than processes, and the last quarter of the ledger in shards a quarter the
+    size, so that the process that runs out of work first waits at most one small shard."""
+    n = jobs * 16
+    big = n * 3 // 4
+    return [(k, n) for k in range(big)] + [(k, n * 4) for k in range(big * 4, n * 4)]
 
 
 class _Claims:

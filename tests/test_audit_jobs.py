@@ -226,3 +226,19 @@ def test_an_audit_leaves_the_garbage_collector_as_it_found_it(
         run_audit(led)
     assert seen[0][0] == ledger.audit.AUDIT_GC_THRESHOLDS and seen[0][1] > 0
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("jobs", [2, 3, 8])
+def test_the_shards_of_a_parallel_audit_cover_every_stream_id_once(jobs: int) -> None:
+    """Shards are ranges of stream ids, the last quarter finer; together they must cover the
+    whole id space, each id in exactly one (else a partnership is audited twice, or never)."""
+    from fractions import Fraction
+    from itertools import pairwise
+
+    from ledger.audit import _shards
+
+    ranges = sorted((Fraction(k, n), Fraction(k + 1, n)) for k, n in _shards(jobs))
+    assert ranges[0][0] == 0 and ranges[-1][1] == 1
+    assert all(end == start for (_, end), (start, _) in pairwise(ranges))
+    sizes = [end - start for start, end in ranges]
+    assert len(ranges) > jobs * 8 and sizes[-1] < sizes[0]
