@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -100,4 +101,9 @@ def cli(ctx: click.Context, db: str | None, plugins: tuple[str, ...]) -> None:
 
 
 def main() -> None:
-    cli(prog_name="pledger")
+    try:
+        cli(prog_name="pledger")
+    finally:
+        # The process ends here: spare the collector its last pass over everything loaded
+        # (a tenth of a second after a large audit); the operating system frees the memory.
+        gc.freeze()
