@@ -161,6 +161,41 @@ def test_plugins_registered_in_code_cannot_cross_to_workers(many: str) -> None:
         run_audit(ledger, pm=pm, jobs=2)
 
 
+ONLY_HERE = """
+import os
+
+from ledger import hookimpl, rule
+
+
+@rule("XX002", name="only-here", principle="equity", severity="info")
+def only_here(view, ctx):
+    \"\"\"A rule its plugin gives only in the process that started the audit.\"\"\"
+    return ()
+
+
+@hookimpl
+def pledger_rules():
+    return [only_here] if os.getpid() == int(os.environ["PLEDGER_TEST_AUDIT_PARENT"]) else []
+"""
+
+
+def test_a_worker_that_cannot_run_the_rules_fails_the_audit_with_a_clear_error(
+    many: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers load the plugins again; if a rule does not load there, the audit stops with one
+    clear error rather than a report missing that rule's findings for the workers' share."""
+    import os
+
+    plugin = tmp_path / "only_here.py"
+    plugin.write_text(ONLY_HERE, encoding="utf-8")
+    monkeypatch.setenv("PLEDGER_TEST_AUDIT_PARENT", str(os.getpid()))
+    pm = get_plugin_manager([str(plugin)])
+    with Ledger(many) as ledger:
+        assert "XX002" in run_audit(ledger, pm=pm).rules  # in one process it runs
+        with pytest.raises(InvalidInput, match="XX002 did not load in a worker"):
+            run_audit(ledger, pm=pm, jobs=2)
+
+
 @pytest.mark.parametrize("n", [1, 2, 3, 8])
 def test_shards_cut_the_ledger_into_disjoint_whole_partnerships(many: str, n: int) -> None:
     with Ledger(many) as ledger:
