@@ -1196,32 +1196,36 @@ _CONVERTERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def _convert(kind: str, raw: Any) -> Any:
-    converter = _CONVERTERS.get(kind)
-    return raw if converter is None else converter(raw)
-
-
 def _record(cls: type[R], event: Envelope, **explicit: Any) -> R:
     """A record from an event: its place and date, each field the data gives (same name,
     converted to the field's type; absent or null keeps the field's default), and
     ``explicit`` values for the rest."""
     if not explicit:  # most records: the lookup without building a key
-        make = _MAKERS.get(cls) or _write_maker(cls, ())
-        return make(event)  # type: ignore[no-any-return]
-    key = (cls, tuple(explicit))
-    make = _MAKERS.get(key) or _write_maker(cls, key[1])
-    return make(event, **explicit)  # type: ignore[no-any-return]
+        return _MAKERS[cls](event)  # type: ignore[no-any-return]
+    return _MAKERS[cls, tuple(explicit), ()](event, **explicit)  # type: ignore[no-any-return]
 
 
-#: Written makers, by record class (no explicit fields) or by (class, explicit field names).
-_MAKERS: dict[type | tuple[type, tuple[str, ...]], Callable[..., Any]] = {}
+class _Makers(dict[Any, Callable[..., Any]]):
+    """Maker functions, each written on first use: by record class (fields named as in the
+    data), or by (class, explicit field names, renamed fields)."""
+
+    def __missing__(self, key: Any) -> Callable[..., Any]:
+        cls, explicit, renames = key if isinstance(key, tuple) else (key, (), ())
+        make = self[key] = _write_maker(cls, explicit, dict(renames))
+        return make
 
 
-def _write_maker(cls: type, explicit: tuple[str, ...]) -> Callable[..., Any]:
-    """Write the function that makes ``cls`` records from events, once per record class and
-    set of explicit fields, as ``dataclasses`` writes an ``__init__``: the fold makes a record
-    per event, and a loop over the fields, or the frozen ``__init__`` setting each field
-    through ``object.__setattr__``, cost more than reading the event did."""
+_MAKERS = _Makers()
+
+
+def _write_maker(
+    cls: type, explicit: tuple[str, ...], renamed: dict[str, str]
+) -> Callable[..., Any]:
+    """Write the function that makes ``cls`` records from events, as ``dataclasses`` writes
+    an ``__init__``: the fold makes a record per event, and a loop over the fields, or the
+    frozen ``__init__`` setting each field through ``object.__setattr__``, cost more than
+    reading the event did. ``explicit`` fields are arguments; ``renamed`` ones are read from
+    another data key."""
     defaults = {f.name: f.default for f in fields(cls) if f.default is not MISSING}
     scope: dict[str, Any] = {"cls": cls, "new": object.__new__, "setattr": object.__setattr__}
     items = [
@@ -1243,7 +1247,10 @@ def _write_maker(cls: type, explicit: tuple[str, ...]) -> Callable[..., Any]:
             fallback = f"default_{name}"
         else:  # required: EVENTS.md's validation put it in every stored event
             fallback = f"missing({name!r})"
-        items.append(f"{name!r}: {value} if (raw := get({name!r})) is not None else {fallback}")
+        source_key = renamed.get(name, name)
+        items.append(
+            f"{name!r}: {value} if (raw := get({source_key!r})) is not None else {fallback}"
+        )
     scope["missing"] = functools.partial(_missing, cls)
     source = "\n".join(
         [
@@ -1255,7 +1262,6 @@ def _write_maker(cls: type, explicit: tuple[str, ...]) -> Callable[..., Any]:
         ]
     )
     exec(source, scope)  # the source is written above from the dataclass's own fields
-    _MAKERS[(cls, explicit) if explicit else cls] = scope["make"]
     return scope["make"]  # type: ignore[no-any-return]
 
 
@@ -1328,6 +1334,18 @@ _LIST: dict[str, tuple[str, type[Fact]]] = {
     "LearningShared": ("learning", Learning),
     "FindingWaived": ("waivers", Waiver),
 }
+#: A commitment's record from its CommitmentMade: the fields whose data keys differ.
+_COMMITMENT = (
+    Commitment,
+    (),
+    (
+        ("id", "commitment"),
+        ("owner", "partner"),
+        ("original_quantity", "quantity"),
+        ("original_value", "value"),
+        ("original_due", "due"),
+    ),
+)
 _KEYED = (*dict.fromkeys(c for c, _, _ in _INTRODUCE.values()), "commitments")
 _LISTED = (*(c for c, _ in _LIST.values()), "shares")
 #: Engagement history entries: type -> kind.
@@ -1424,19 +1442,15 @@ class ViewBuilder:
 
     # How each kind of event folds: ``spec`` is its entry in the tables above.
 
-    def _introduce(self, event: Envelope, spec: tuple[str, type[Fact], str]) -> None:
-        collection, cls, key = spec
-        ident = event.data[key]
-        if key == "version":  # versions are their own id
-            self._keyed[collection][ident] = _record(cls, event)
-        else:
-            self._keyed[collection][ident] = _record(cls, event, id=ident)
+    def _introduce(self, event: Envelope, spec: tuple[str, Any, str]) -> None:
+        collection, maker, key = spec  # maker: the record's key, its id read from ``key``
+        self._keyed[collection][event.data[key]] = _MAKERS[maker](event)
 
     def _add_to(self, event: Envelope, spec: tuple[str, str, str, type[Fact]]) -> None:
         collection, key, attr, cls = spec
         ident = event.data[key]
         if ident in self._keyed[collection]:  # else not in the view (rare: EVENTS.md's dates)
-            self._attach(collection, ident, attr, _record(cls, event))
+            self._attach(collection, ident, attr, _MAKERS[cls](event))
 
     def _settle(self, event: Envelope, spec: tuple[str, str, str, type[Fact]]) -> None:
         collection, key, attr, cls = spec
@@ -1446,7 +1460,7 @@ class ViewBuilder:
 
     def _list(self, event: Envelope, spec: tuple[str, type[Fact]]) -> None:
         collection, cls = spec
-        self._add(collection, _record(cls, event))
+        _place(self._lists[collection], _MAKERS[cls](event))
 
     def _engage(self, event: Envelope, kind: str) -> None:
         self._engagement(event, _record(EngagementChange, event, kind=kind))
@@ -1483,16 +1497,7 @@ class ViewBuilder:
         self._partners[record.id] = _with(record, identification=identification)
 
     def _fold_CommitmentMade(self, event: Envelope, _: None = None) -> None:
-        data = event.data
-        self._keyed["commitments"][data["commitment"]] = _record(
-            Commitment,
-            event,
-            id=data["commitment"],
-            owner=data["partner"],
-            original_quantity=_convert("amount", data["quantity"]) if "quantity" in data else None,
-            original_value=_convert("amount", data["value"]) if "value" in data else None,
-            original_due=_convert("date", data["due"]) if "due" in data else None,
-        )
+        self._keyed["commitments"][event.data["commitment"]] = _MAKERS[_COMMITMENT](event)
 
     def _fold_InformationShared(self, event: Envelope, _: None = None) -> None:
         share = _record(Share, event, recipients=tuple(event.data["with"]))
@@ -1508,8 +1513,9 @@ def _folds() -> dict[str, tuple[Fold, Any]]:
     """Each core event type's fold: a method of ``ViewBuilder`` and its table entry, so that
     folding an event is one lookup."""
     folds: dict[str, tuple[Fold, Any]] = {}
-    for name, introduced in _INTRODUCE.items():
-        folds[name] = (ViewBuilder._introduce, introduced)
+    for name, (collection, cls, key) in _INTRODUCE.items():
+        renames = () if key == "version" else (("id", key),)  # versions are their own id
+        folds[name] = (ViewBuilder._introduce, (collection, (cls, (), renames), key))
     for name, attached in _ATTACH.items():
         folds[name] = (ViewBuilder._add_to, attached)
     for name, settled in _SETTLE.items():
