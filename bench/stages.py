@@ -7,9 +7,9 @@ Run as its own process (the bench's timings stay clean of it). The audit is cut 
 CPU clock (``time.process_time``, best of two, so other processes on a busy machine count
 less): the plain scan beside reading the events, folding the views, each rule and the
 checkpoint, over the first ``AUDIT_PARTNERSHIPS`` partnerships, with the collector set as the
-audit sets it. The import is profiled with
-``cProfile`` on the first ``IMPORT_EVENTS`` events into a fresh database; a profiler slows
-small functions more than big ones, so only each stage's share of the whole is reported.
+audit sets it. The import is profiled with ``cProfile`` on the first ``IMPORT_EVENTS`` events
+into a fresh database; a profiler slows small functions more than big ones, so only each
+stage's share of the whole is reported.
 """
 
 from __future__ import annotations
