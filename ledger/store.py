@@ -19,21 +19,15 @@ import json
 import json.scanner
 import os
 import re
+import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import IO, Any, ClassVar, Protocol
-
-import sqlalchemy.exc
-from eventsourcing.application import Application
-from eventsourcing.domain import DomainEvent
-from eventsourcing.persistence import IntegrityError, Mapper, OperationalError, StoredEvent
-from eventsourcing.utils import register_topic
-from sqlalchemy import event as sa_event
-from sqlalchemy import select, text
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from ledger.canonical import envelope_leaf, format_time, leaf_bytes, leaf_hash, quote_json
 from ledger.catalogue import Catalogue
@@ -45,9 +39,12 @@ from ledger.errors import (
     NotIntact,
     UnknownPartnership,
 )
-from ledger.events import Draft, Envelope, freeze, now, parse_time, read_drafts, thaw
+from ledger.events import Draft, Envelope, freeze, now, parse_time, read_drafts
 from ledger.merkle import Frontier
 from ledger.state import PartnershipState
+
+if TYPE_CHECKING:
+    from ledger.application import PledgerApp
 
 
 class Signer(Protocol):
@@ -69,6 +66,8 @@ DEFAULT_URL = "sqlite:///pledger.db"
 #: Namespace of the uuid5 stream ids: uuid5(NAMESPACE_URL, "urn:pledger:partnership").
 STREAM_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:pledger:partnership")
 TOPIC_PREFIX = "pledger:"
+#: The stored events' table (eventsourcing-sqlalchemy names it after the application).
+EVENTS_TABLE = "pledger_events"
 WRITE_ATTEMPTS = 8
 #: Events inserted per round trip inside a write's transaction.
 BATCH_SIZE = 1000
@@ -123,78 +122,6 @@ def sqlite_path(url: str) -> Path | None:
     if not path or path == ":memory:":
         return None
     return Path(path)
-
-
-@dataclass(frozen=True)
-class Recorded(DomainEvent):
-    """Base of the stored event classes: the envelope, with ``originator_version`` as ``seq``
-    and ``timestamp`` as ``recorded_at``."""
-
-    TOPIC: ClassVar[str]
-    EVENT_TYPE: ClassVar[str]
-
-    event_id: str
-    partnership: str
-    occurred_on: str
-    actor: str
-    data: dict[str, Any]
-    hash: str
-    signer: str | None = None
-    signature: str | None = None
-
-
-_event_classes: dict[str, type[Recorded]] = {}
-
-
-def event_class(event_type: str) -> type[Recorded]:
-    """The stored class of an event type, created and registered on first use.
-
-    Types no installed plugin declares still get a class, so their stored events load.
-    """
-    try:
-        return _event_classes[event_type]
-    except KeyError:
-        cls = type(
-            event_type,
-            (Recorded,),
-            {"TOPIC": TOPIC_PREFIX + event_type, "EVENT_TYPE": event_type, "__module__": __name__},
-        )
-        register_topic(TOPIC_PREFIX + event_type, cls)
-        _event_classes[event_type] = cls
-        return cls
-
-
-def to_domain(envelope: Envelope) -> Recorded:
-    cls = event_class(envelope.type)
-    return cls(
-        originator_id=stream_id(envelope.partnership),
-        originator_version=envelope.seq,
-        timestamp=parse_time(envelope.recorded_at.replace("Z", "+00:00")),
-        event_id=envelope.id,
-        partnership=envelope.partnership,
-        occurred_on=envelope.occurred_on,
-        actor=envelope.actor,
-        data=thaw(envelope.data),
-        hash=envelope.hash,
-        signer=envelope.signer,
-        signature=envelope.signature,
-    )
-
-
-def to_envelope(event: Recorded) -> Envelope:
-    return Envelope(
-        id=event.event_id,
-        partnership=event.partnership,
-        seq=event.originator_version,
-        type=type(event).EVENT_TYPE,
-        occurred_on=event.occurred_on,
-        recorded_at=format_time(event.timestamp),
-        actor=event.actor,
-        data=event.data,
-        hash=event.hash,
-        signer=getattr(event, "signer", None),
-        signature=getattr(event, "signature", None),
-    )
 
 
 # -- the stored form, read and written in bulk -----------------------------------------
@@ -328,22 +255,6 @@ def envelope_from_state(version: int, topic: str, state: bytes) -> Envelope:
     return envelope
 
 
-class _Mapper(Mapper[uuid.UUID]):
-    """Registers a class for any ``pledger:`` topic before eventsourcing resolves it."""
-
-    def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        if stored_event.topic.startswith(TOPIC_PREFIX):
-            event_class(stored_event.topic[len(TOPIC_PREFIX) :])
-        return super().to_domain_event(stored_event)
-
-
-class _PledgerApp(Application[uuid.UUID]):
-    name = "Pledger"
-
-    def construct_mapper(self) -> Mapper[uuid.UUID]:
-        return _Mapper(transcoder=self.construct_transcoder())
-
-
 _TRIGGERS = {
     "sqlite": [
         "CREATE TRIGGER IF NOT EXISTS pledger_events_no_update BEFORE UPDATE ON pledger_events "
@@ -443,7 +354,12 @@ class Written:
 
 
 class Ledger:
-    """A Pledger ledger in one database: record, import, read and export partnerships."""
+    """A Pledger ledger in one database: record, import, read and export partnerships.
+
+    Writes go through the ``eventsourcing`` application (``ledger.application``), made when
+    first needed. A SQLite file is read with the ``sqlite3`` module itself (the same rows and
+    SQL): a read command then starts without importing SQLAlchemy, which took most of its
+    start-up. Other databases are read through the application's SQLAlchemy engine."""
 
     def __init__(
         self,
@@ -464,35 +380,40 @@ class Ledger:
         self.catalogue = catalogue or Catalogue()
         #: refuse unsigned own acts of partners with a live key (docs/signing.md)
         self.require_signatures = require_signatures
-        self._app = _PledgerApp(
-            env={
-                "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
-                "SQLALCHEMY_URL": self.url,
-                "CREATE_TABLE": "no",
-            }
-        )
-        datastore = self._app.factory.datastore  # type: ignore[attr-defined]
-        self._datastore = datastore
-        self._engine = datastore.engine
-        self.dialect: str = self._engine.dialect.name
-        if self.dialect == "sqlite":
-            sa_event.listen(self._engine, "connect", _sqlite_connect)
-            sa_event.listen(self._engine, "begin", _sqlite_begin)
-        self._table = self._app.recorder.events_table_name  # type: ignore[attr-defined]
-        record_cls = self._app.recorder.events_record_cls  # type: ignore[attr-defined]
-        self._events_table: Any = record_cls.__table__
+        #: the kind of database, as SQLAlchemy names its dialect: sqlite, postgresql...
+        self.dialect: str = self.url.split(":", 1)[0].split("+", 1)[0]
+        self._file = path
+        self._readers: dict[int, sqlite3.Connection] = {}
         try:
-            self._ensure_schema()
-        except OperationalError as exc:
-            raise LedgerError(
-                f"cannot open the ledger at {self.display_url}: {_first_line(exc)}"
-            ) from None
+            if not (self._file is not None and self._schema_ready(self._reader())):
+                self._ensure_schema()
         except Exception as exc:
-            if "OperationalError" in type(exc).__name__:
+            if isinstance(exc, sqlite3.DatabaseError) or type(exc).__name__ in _CANNOT_OPEN:
                 raise LedgerError(
                     f"cannot open the ledger at {self.display_url}: {_first_line(exc)}"
                 ) from None
             raise
+
+    @functools.cached_property
+    def _app(self) -> PledgerApp:
+        from sqlalchemy import event
+
+        from ledger.application import open_app
+
+        app = open_app(self.url)
+        if self.dialect == "sqlite":
+            engine = app.factory.datastore.engine  # type: ignore[attr-defined]
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
+        return app
+
+    @property
+    def _datastore(self) -> Any:
+        return self._app.factory.datastore  # type: ignore[attr-defined]
+
+    @property
+    def _engine(self) -> Any:
+        return self._datastore.engine
 
     @property
     def display_url(self) -> str:
@@ -500,12 +421,16 @@ class Ledger:
         return mask_password(self.url)
 
     def close(self) -> None:
-        self._engine.dispose()
+        self.release_connections()
 
     def release_connections(self) -> None:
-        """Close the pooled database connections; the next use opens new ones. A process
-        about to fork calls it, so that no child inherits a connection."""
-        self._engine.dispose()
+        """Close the database connections; the next use opens new ones. A process about to
+        fork calls it, so that no child inherits a connection."""
+        for reader in self._readers.values():
+            reader.close()
+        self._readers.clear()
+        if "_app" in self.__dict__:  # never made just to be closed
+            self._engine.dispose()
 
     def __enter__(self) -> Ledger:
         return self
@@ -517,8 +442,10 @@ class Ledger:
 
     def _ensure_schema(self) -> None:
         """Create the events table and its triggers unless they are all there already."""
+        from sqlalchemy import text
+
         with self._engine.connect() as conn:
-            if self._schema_ready(conn):
+            if self._schema_ready(conn.connection.driver_connection):
                 return
         token = _immediate.set(True)
         try:
@@ -532,7 +459,7 @@ class Ledger:
         finally:
             _immediate.reset(token)
 
-    def _schema_ready(self, conn: Any) -> bool:
+    def _schema_ready(self, driver_connection: Any) -> bool:
         names = _TRIGGER_NAMES.get(self.dialect)
         if names is None:
             return False
@@ -544,47 +471,95 @@ class Ledger:
                 "(to_regclass('pledger_events'), to_regclass('pledger_tree_heads')) "
                 "AND tgenabled <> 'D' AND tgname IN ({})"
             )
-        found = conn.exec_driver_sql(query.format(", ".join(f"'{n}'" for n in names))).scalar()
+        cursor = driver_connection.cursor()
+        try:
+            cursor.execute(query.format(", ".join(f"'{n}'" for n in names)))
+            found = cursor.fetchone()[0]
+        finally:
+            cursor.close()
         return bool(found == len(names))
 
     # -- reading --------------------------------------------------------------------------
 
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's connection to the SQLite file, for reads: autocommit, so each query
+        reads one consistent snapshot and holds no transaction open between queries."""
+        thread = threading.get_ident()
+        reader = self._readers.get(thread)
+        if reader is None:
+            assert self._file is not None
+            # used by this thread only; closed by whichever thread closes the ledger
+            reader = sqlite3.connect(self._file, isolation_level=None, check_same_thread=False)
+            reader.execute("PRAGMA busy_timeout = 30000")
+            self._readers[thread] = reader
+        return reader
+
+    def _select(
+        self,
+        sql: str,
+        params: Mapping[str, Any] | None = None,
+        session: Any = None,
+        *,
+        large: bool = False,
+    ) -> Iterator[tuple[Any, ...]]:
+        """The rows of a read query (SQL with ``:name`` parameters) in pages, straight from
+        the driver (building a SQLAlchemy row for every event costs more than decoding it):
+        inside ``session`` when given (a write re-reading a stream), else from a SQLite file
+        through ``sqlite3``, else in a read-only transaction of the application's engine.
+        A ``large`` read comes from a server-side cursor on PostgreSQL (psycopg), so that
+        memory holds one page of it; SQLite's cursors are lazy anyway."""
+        params = dict(params or {})
+        if session is None and self._file is not None:
+            yield from _pages(self._reader().cursor(), sql, params)
+        elif session is not None:
+            yield from self._session_rows(session, sql, params, large)
+        else:
+            with self._datastore.transaction(commit=False) as own:
+                yield from self._session_rows(own, sql, params, large)
+
+    def _session_rows(
+        self, session: Any, sql: str, params: dict[str, Any], large: bool
+    ) -> Iterator[tuple[Any, ...]]:
+        driver = session.connection().connection.driver_connection
+        if self.dialect == "sqlite":
+            yield from _pages(driver.cursor(), sql, params)
+        elif self._engine.dialect.driver == "psycopg":
+            cursor = driver.cursor(name="pledger_read") if large else driver.cursor()
+            yield from _pages(cursor, re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql), params)
+        else:  # another driver: its own parameter style, so through SQLAlchemy
+            from sqlalchemy import text
+
+            query = text(sql).execution_options(yield_per=2000) if large else text(sql)
+            yield from session.execute(query, params)
+
     def partnerships(self) -> list[str]:
         """Every partnership id in the ledger, sorted."""
-        with self._datastore.transaction(commit=False) as session:
-            rows = session.execute(
-                text(f"SELECT state FROM {self._table} WHERE originator_version = 1")
-            ).all()
-        decode = self._app.mapper.transcoder.decode
-        return sorted(decode(bytes(row[0]))["partnership"] for row in rows)
+        rows = self._select(f"SELECT state FROM {EVENTS_TABLE} WHERE originator_version = 1")
+        return sorted(json.loads(bytes(state))["partnership"] for (state,) in rows)
 
     def count_partnerships(self) -> int:
         """How many partnerships the ledger holds (one indexed count, nothing decoded)."""
-        with self._datastore.transaction(commit=False) as session:
-            query = text(f"SELECT COUNT(*) FROM {self._table} WHERE originator_version = 1")
-            return int(session.execute(query).scalar_one())
+        rows = self._select(f"SELECT COUNT(*) FROM {EVENTS_TABLE} WHERE originator_version = 1")
+        return int(next(rows)[0])
 
     def stream(self, partnership: str, session: Any = None) -> list[Envelope]:
         """The partnership's events in seq order (empty if it has none)."""
-        table = self._events_table
-        query = (
-            select(table.c.originator_version, table.c.topic, table.c.state)
-            .where(table.c.originator_id == stream_id(partnership))
-            .order_by(table.c.originator_version)
+        rows = self._select(
+            f"SELECT originator_version, topic, state FROM {EVENTS_TABLE} "
+            "WHERE originator_id = :id ORDER BY originator_version",
+            {"id": self._stream_value(partnership)},
+            session,
         )
-        if session is not None:
-            return self._decode(partnership, session.execute(query))
-        with self._datastore.transaction(commit=False) as own:
-            return self._decode(partnership, own.execute(query))
+        return self._decode(partnership, rows)
 
     def streams(self, shard: tuple[int, int] | None = None) -> Iterator[tuple[str, list[Envelope]]]:
         """Every partnership's events, one partnership at a time (in stream id order), read
-        in one pass with a server-side cursor: memory holds one partnership, not the ledger.
+        in one pass: memory holds one partnership, not the ledger.
 
         ``shard`` (k, n) reads only the k-th of n equal ranges of stream ids (uuid5 ids are
         uniform, so each holds about 1/n of the partnerships): parallel audits read disjoint
         ranges, each in one pass."""
-        # untyped columns: the stream id is only compared, so it stays as the driver gives it
+        # the stream id is only compared, so it stays as the driver gives it
         where, params = "", {}
         if shard is not None:
             k, n = shard
@@ -596,43 +571,22 @@ class Ledger:
                     conditions.append(f"originator_id {op} :{name}")
                     params[name] = self._stream_bound(uuid.UUID(int=bound))
             where = " WHERE " + " AND ".join(conditions) if conditions else ""
-        query = text(
+        rows = self._select(
             "SELECT originator_id, originator_version, topic, state "
-            f"FROM {self._table}{where} ORDER BY originator_id, originator_version"
-        ).bindparams(**params)
-        with self._datastore.transaction(commit=False) as session:
-            current: Any = None
-            rows: list[tuple[int, str, bytes]] = []
-            for originator, version, topic, state in self._rows(session, query, params):
-                if originator != current:
-                    if rows:
-                        yield self._flush(rows)
-                    current, rows = originator, []
-                rows.append((version, topic, state))
-            if rows:
-                yield self._flush(rows)
-
-    def _rows(self, session: Any, query: Any, params: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
-        """The rows of ``query`` in pages, straight from the driver (building a SQLAlchemy row
-        for every event costs more than decoding it): on PostgreSQL (psycopg) from a
-        server-side cursor; on SQLite, whose cursor is lazy anyway, with ``fetchmany``. Other
-        drivers go through SQLAlchemy's ``yield_per``."""
-        driver = session.connection().connection.driver_connection
-        if self.dialect == "sqlite":
-            cursor = driver.cursor()
-            sql = str(query)
-        elif self._engine.dialect.driver == "psycopg":
-            cursor = driver.cursor(name="pledger_streams")
-            sql = re.sub(r":(lo|hi)\b", r"%(\1)s", str(query))
-        else:
-            yield from session.execute(query.execution_options(yield_per=2000))
-            return
-        try:
-            cursor.execute(sql, params)
-            while page := cursor.fetchmany(2000):
-                yield from page
-        finally:
-            cursor.close()
+            f"FROM {EVENTS_TABLE}{where} ORDER BY originator_id, originator_version",
+            params,
+            large=True,
+        )
+        current: Any = None
+        batch: list[tuple[int, str, bytes]] = []
+        for originator, version, topic, state in rows:
+            if originator != current:
+                if batch:
+                    yield self._flush(batch)
+                current, batch = originator, []
+            batch.append((version, topic, state))
+        if batch:
+            yield self._flush(batch)
 
     def _flush(self, rows: list[tuple[int, str, bytes]]) -> tuple[str, list[Envelope]]:
         pid = json.loads(rows[0][2])["partnership"]
@@ -678,30 +632,26 @@ class Ledger:
         if partnership is not None:
             query += " WHERE partnership = :p"
             params["p"] = partnership
-        with self._datastore.transaction(commit=False) as session:
-            rows = session.execute(text(query + " ORDER BY partnership, size"), params).all()
+        rows = self._select(query + " ORDER BY partnership, size", params)
         return [TreeHead(r[0], int(r[1]), r[2], r[3], r[4]) for r in rows]
 
     def stored_rows(self, partnership: str | None = None) -> list[StoredRow]:
         """Rows of the events table exactly as stored, by stream and version (for verify)."""
-        record = self._app.recorder.events_record_cls  # type: ignore[attr-defined]
-        with self._datastore.transaction(commit=False) as session:
-            query = session.query(
-                record.originator_id, record.originator_version, record.topic, record.state
-            )
-            if partnership is not None:
-                query = query.filter(record.originator_id == stream_id(partnership))
-            rows = query.order_by(record.originator_id, record.originator_version).all()
+        query = f"SELECT originator_id, originator_version, topic, state FROM {EVENTS_TABLE}"
+        params = {}
+        if partnership is not None:
+            query += " WHERE originator_id = :id"
+            params["id"] = self._stream_value(partnership)
+        rows = self._select(query + " ORDER BY originator_id, originator_version", params)
         return [StoredRow(_as_uuid(r[0]), int(r[1]), r[2], bytes(r[3])) for r in rows]
 
     def has_partnership(self, partnership: str) -> bool:
         """Whether the partnership has any event stored (cheap: one indexed row)."""
-        record = self._app.recorder.events_record_cls  # type: ignore[attr-defined]
-        with self._datastore.transaction(commit=False) as session:
-            query = session.query(record.originator_version).filter(
-                record.originator_id == stream_id(partnership)
-            )
-            return query.first() is not None
+        rows = self._select(
+            f"SELECT originator_version FROM {EVENTS_TABLE} WHERE originator_id = :id LIMIT 1",
+            {"id": self._stream_value(partnership)},
+        )
+        return any(True for _ in rows)
 
     @property
     def transcoder(self) -> Any:
@@ -769,6 +719,9 @@ class Ledger:
     ) -> Written:
         """Write what ``source`` yields in one transaction, retried from the start (``source``
         is read again) when a concurrent writer wins a race."""
+        import sqlalchemy.exc
+        from eventsourcing.persistence import IntegrityError, OperationalError
+
         for attempt in range(WRITE_ATTEMPTS):
             try:
                 return self._write(source(), keep, signer)
@@ -792,6 +745,8 @@ class Ledger:
     ) -> Written:
         """One transaction: each partnership is locked and replayed when first met; events are
         checked in order and inserted in batches; the tree heads are recorded at the end."""
+        from sqlalchemy import text
+
         clock = format_time(now())
         written = Written()
         token = _immediate.set(True)
@@ -802,7 +757,7 @@ class Ledger:
                     # as eventsourcing-sqlalchemy's recorder does before it inserts, so that
                     # notification ids commit in order; taken first, before any partnership's
                     # lock, so that two writers never wait for each other in a cycle
-                    session.execute(text(f"LOCK TABLE {self._table} IN EXCLUSIVE MODE"))
+                    session.execute(text(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE"))
                 open_streams: dict[str, tuple[PartnershipState, Frontier, bool | None]] = {}
                 batch: list[tuple[Any, int, str, bytes]] = []
                 for line, draft in items:
@@ -853,7 +808,7 @@ class Ledger:
         than inserting them."""
         mark = "?" if self.dialect == "sqlite" else "%s"
         session.connection().exec_driver_sql(
-            f"INSERT INTO {self._table} (originator_id, originator_version, topic, state) "
+            f"INSERT INTO {EVENTS_TABLE} (originator_id, originator_version, topic, state) "
             f"VALUES ({mark}, {mark}, {mark}, {mark})",
             rows,
         )
@@ -881,6 +836,8 @@ class Ledger:
         Merkle frontier from the last tree head (rebuilt from the stored hashes only for a
         stream that has no head yet). A head that does not match the stream refuses the
         write: appending would bury the mismatch."""
+        from sqlalchemy import text
+
         if self.dialect == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(pid)})
         stored = self.stream(pid, session)
@@ -906,6 +863,8 @@ class Ledger:
         return state, frontier, None
 
     def _record_head(self, session: Any, pid: str, frontier: Frontier, clock: str) -> None:
+        from sqlalchemy import text
+
         session.execute(
             text(
                 "INSERT INTO pledger_tree_heads (partnership, size, root, frontier, recorded_at) "
@@ -983,6 +942,22 @@ class Ledger:
                 yield event.to_line() + "\n"
             if progress is not None:
                 progress(done, len(ids))
+
+
+#: Errors that mean the database cannot be opened as a ledger (from SQLAlchemy, eventsourcing
+#: or the driver), told by name so that none of them is imported to catch it.
+_CANNOT_OPEN = frozenset({"OperationalError", "DatabaseError"})
+
+
+def _pages(cursor: Any, sql: str, params: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``sql`` on a DB-API cursor, fetched a page at a time; the cursor is closed
+    when they are all read or the reader stops."""
+    try:
+        cursor.execute(sql, params)
+        while page := cursor.fetchmany(2000):
+            yield from page
+    finally:
+        cursor.close()
 
 
 def _as_uuid(value: Any) -> uuid.UUID:

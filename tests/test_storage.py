@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import subprocess
+import sys
+import threading
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 import sqlalchemy
 
-from ledger.errors import ConflictError, InvalidEvent, NoLedger
+from ledger.errors import ConflictError, InvalidEvent, LedgerError, NoLedger
 from ledger.events import Draft, Envelope
-from ledger.store import STREAM_NAMESPACE, Ledger, resolve_url, stream_id
+from ledger.store import EVENTS_TABLE, STREAM_NAMESPACE, Ledger, resolve_url, stream_id
 
 from helpers import PID, founding, jsonl, line, record_commitments
 
@@ -230,7 +235,8 @@ def test_rows_written_in_bulk_are_the_applications_own(db_url: str) -> None:
     """The write path inserts rows through SQLAlchemy Core and the audit reads them back
     directly: each row must be byte for byte what eventsourcing's mapper writes for that
     event, and the eventsourcing application must read every one back as the same event."""
-    from ledger.store import envelope_from_state, to_domain, to_envelope
+    from ledger.application import to_domain, to_envelope
+    from ledger.store import envelope_from_state
 
     objs = founding() + [
         line("PrincipleAdopted", {"principle": f"p{i}", "text": "é — €"}) for i in range(5)
@@ -271,3 +277,92 @@ def test_rows_written_in_bulk_are_the_applications_own(db_url: str) -> None:
         assert mapper.to_stored_event(to_domain(event)).state == row.state
         last = list(ledger._app.events.get(stream_id(PID)))[-1]
         assert to_envelope(last) == event  # type: ignore[arg-type]
+
+
+# -- reading a SQLite file without the application ------------------------------------------
+
+READ_WITHOUT_THE_APPLICATION = """
+import sys
+from ledger.cli.main import main
+from ledger.store import Ledger
+
+ledger = Ledger(sys.argv[1], create=False)
+assert ledger.partnerships() == ["alpha", "beta"] and ledger.count_partnerships() == 2
+assert ledger.has_partnership("alpha") and not ledger.has_partnership("gamma")
+assert sorted(pid for pid, _ in ledger.streams()) == ["alpha", "beta"]
+assert len(ledger.stream("alpha")) == 4 and len(ledger.stored_rows()) == 6
+assert [head.size for head in ledger.tree_heads("alpha")] == [4]
+sys.argv = ["pledger", "--db", sys.argv[1], "audit", "--all", "--format", "json", "-o", sys.argv[2]]
+try:
+    main()
+except SystemExit:
+    pass
+print(",".join(sorted(m for m in sys.modules if m.split(".")[0] in ("sqlalchemy", "eventsourcing",
+      "eventsourcing_sqlalchemy", "ledger.application"))))
+"""
+
+
+def test_reading_a_sqlite_file_loads_neither_sqlalchemy_nor_eventsourcing(tmp_path: Path) -> None:
+    """Read commands on a SQLite file read it with ``sqlite3`` itself: importing SQLAlchemy
+    and eventsourcing-sqlalchemy took about 0.35 s of every read command's start-up."""
+    db = tmp_path / "ledger.db"
+    with Ledger(str(db)) as ledger:
+        ledger.import_jsonl(jsonl(*founding("alpha"), *founding("beta")[:2]))
+    report = tmp_path / "audit.json"
+    script = tmp_path / "read.py"
+    script.write_text(READ_WITHOUT_THE_APPLICATION, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script), str(db), str(report)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ""  # not one of those modules was loaded
+    audited = json.loads(report.read_text(encoding="utf-8"))
+    assert [(p["id"], p["events"]) for p in audited["partnerships"]] == [("alpha", 4), ("beta", 2)]
+
+
+def test_the_events_table_is_the_applications(db_url: str) -> None:
+    """Reads name the table themselves; it must be the one eventsourcing-sqlalchemy writes."""
+    with Ledger(db_url) as ledger:
+        assert ledger._app.recorder.events_table_name == EVENTS_TABLE  # type: ignore[attr-defined]
+
+
+def test_a_file_that_is_not_a_database_is_refused_in_one_line(tmp_path: Path) -> None:
+    db = tmp_path / "notes.db"
+    db.write_bytes(b"minutes of the partnership meeting, not a database\n" * 20)
+    with pytest.raises(LedgerError) as caught:
+        Ledger(str(db), create=False)
+    assert str(caught.value) == f"cannot open the ledger at sqlite:///{db}: file is not a database"
+    assert db.read_bytes() == b"minutes of the partnership meeting, not a database\n" * 20
+
+
+def test_each_thread_reads_through_its_own_connection(tmp_path: Path) -> None:
+    """``sqlite3`` connections belong to a thread: a ledger shared by threads opens one for
+    each, and closing the ledger closes them all (the next read opens a new one)."""
+    with Ledger(str(tmp_path / "ledger.db")) as ledger:
+        ledger.import_jsonl(jsonl(*founding()))
+        here = ledger.stream(PID)
+        there: list[list[Envelope]] = []
+        worker = threading.Thread(target=lambda: there.append(ledger.stream(PID)))
+        worker.start()
+        worker.join()
+        assert there == [here]
+        assert len(ledger._readers) == 2
+        ledger.close()
+        assert ledger._readers == {}
+        assert ledger.stream(PID) == here
+
+
+def test_a_reader_sees_what_another_ledger_wrote_since(tmp_path: Path) -> None:
+    """Reads hold no transaction open between queries: each sees what was committed."""
+    path = str(tmp_path / "ledger.db")
+    with Ledger(path) as reader, Ledger(path) as writer:
+        writer.import_jsonl(jsonl(*founding()[:2]))
+        assert len(reader.stream(PID)) == 2
+        streams = reader.streams()
+        assert len(next(streams)[1]) == 2  # a read left unfinished
+        writer.import_jsonl(jsonl(*founding()[2:]))
+        streams.close()
+        assert len(reader.stream(PID)) == len(founding())
