@@ -15,8 +15,10 @@ import contextlib
 import contextvars
 import functools
 import hashlib
+import itertools
 import json
 import json.scanner
+import operator
 import os
 import re
 import sqlite3
@@ -224,6 +226,7 @@ class _FrozenDecoder:
 
 
 _decode_frozen = _FrozenDecoder()
+_STREAM_OF = operator.itemgetter(0)
 _TOPIC_START = len(TOPIC_PREFIX)
 _new_envelope = functools.partial(object.__new__, Envelope)
 _setattr = object.__setattr__
@@ -545,12 +548,12 @@ class Ledger:
     def stream(self, partnership: str, session: Any = None) -> list[Envelope]:
         """The partnership's events in seq order (empty if it has none)."""
         rows = self._select(
-            f"SELECT originator_version, topic, state FROM {EVENTS_TABLE} "
+            f"SELECT originator_id, originator_version, topic, state FROM {EVENTS_TABLE} "
             "WHERE originator_id = :id ORDER BY originator_version",
             {"id": self._stream_value(partnership)},
             session,
         )
-        return self._decode(partnership, rows)
+        return self._decode(list(rows), partnership)
 
     def streams(self, shard: tuple[int, int] | None = None) -> Iterator[tuple[str, list[Envelope]]]:
         """Every partnership's events, one partnership at a time (in stream id order), read
@@ -577,34 +580,26 @@ class Ledger:
             params,
             large=True,
         )
-        current: Any = None
-        batch: list[tuple[int, str, bytes]] = []
-        for originator, version, topic, state in rows:
-            if originator != current:
-                if batch:
-                    yield self._flush(batch)
-                current, batch = originator, []
-            batch.append((version, topic, state))
-        if batch:
-            yield self._flush(batch)
+        for _, stream in itertools.groupby(rows, _STREAM_OF):  # rows come stream by stream
+            events = self._decode(list(stream))
+            yield events[0].partnership, events
 
-    def _flush(self, rows: list[tuple[int, str, bytes]]) -> tuple[str, list[Envelope]]:
-        pid = json.loads(rows[0][2])["partnership"]
-        return pid, self._decode(pid, rows)
-
-    def _decode(self, partnership: str, rows: Iterable[Any]) -> list[Envelope]:
-        rows = rows if isinstance(rows, list) else list(rows)
+    def _decode(self, rows: list[Any], partnership: str | None = None) -> list[Envelope]:
+        """The events of a stream's rows (stream id, version, topic, state)."""
         try:
-            return [envelope_from_state(seq, topic, bytes(state)) for seq, topic, state in rows]
+            return [envelope_from_state(seq, topic, bytes(state)) for _, seq, topic, state in rows]
         except (ValueError, KeyError, TypeError):  # again, one by one, to name the bad row
             events = []
-            for version, topic, state in rows:
+            for stream, version, topic, state in rows:
                 try:
                     events.append(envelope_from_state(version, topic, bytes(state)))
                 except (ValueError, KeyError, TypeError) as exc:
+                    pid = partnership or (events[0].partnership if events else None)
+                    which = pid or f"stream {_as_uuid(stream)}"
+                    verify = f"pledger verify -P {pid}" if pid else "pledger verify"
                     raise NotIntact(
-                        f"seq {version} of {partnership} cannot be read ({_first_line(exc)}); "
-                        f"run `pledger verify -P {partnership}`"
+                        f"seq {version} of {which} cannot be read ({_first_line(exc)}); "
+                        f"run `{verify}`"
                     ) from None
             return events
 

@@ -298,6 +298,24 @@ def test_garbage_in_a_row_is_reported_not_a_crash(ledger_url, intruder) -> None:
     assert (found[0].kind, found[0].seq) == ("decode", 2)
 
 
+def test_reading_a_row_that_cannot_be_read_names_it(ledger_url, intruder) -> None:  # type: ignore[no-untyped-def]
+    """Replays (show, audit, export) stop at an unreadable row with one line naming it."""
+    intruder.set_state(2, b"\xff\x00not json")
+    message = f"seq 2 of {PID} cannot be read"
+    with Ledger(ledger_url) as ledger:
+        with pytest.raises(NotIntact, match=f"^{message} .*; run `pledger verify -P {PID}`$"):
+            ledger.stream(PID)
+        with pytest.raises(NotIntact, match=f"^{message} .*; run `pledger verify -P {PID}`$"):
+            list(ledger.streams())
+    intruder.set_state(1, b"{}")  # the first row names no partnership: the stream is named
+    with Ledger(ledger_url) as ledger:
+        with pytest.raises(NotIntact, match=f"^seq 1 of {PID} cannot be read"):
+            ledger.stream(PID)
+        stream = stream_id(PID)
+        with pytest.raises(NotIntact, match=f"^seq 1 of stream {stream} .*; run `pledger verify`$"):
+            list(ledger.streams())
+
+
 def test_writes_refuse_to_build_on_a_tampered_stream(ledger_url, intruder) -> None:  # type: ignore[no-untyped-def]
     intruder.sql("DELETE FROM pledger_events WHERE originator_version = 8")
     with Ledger(ledger_url) as ledger, pytest.raises(NotIntact, match="verify"):
