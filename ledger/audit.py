@@ -396,7 +396,7 @@ def _audit_work(
 
 
 def _checkpoint(pid: str, stream: Sequence[Any]) -> Checkpoint:
-    root = merkle.root([bytes.fromhex(event.hash) for event in stream])
+    root = merkle.root_of_hex([event.hash for event in stream])
     return Checkpoint(pid, len(stream), root.hex())
 
 

@@ -27,6 +27,7 @@ def test_roots_match_the_vectors(vectors: dict) -> None:  # type: ignore[type-ar
     leaves = _leaves(vectors)
     for size, expected in vectors["roots_by_size"].items():
         assert merkle.root(leaves[: int(size)]).hex() == expected, size
+        assert merkle.root_of_hex([leaf.hex() for leaf in leaves[: int(size)]]).hex() == expected
 
 
 def test_incremental_frontier_matches_every_root(vectors: dict) -> None:  # type: ignore[type-arg]
@@ -142,3 +143,12 @@ def test_level_by_level_root_is_the_rfc_tree_of_any_size(n: int) -> None:
     for leaf in leaves:
         frontier.append(leaf)
     assert merkle.root(leaves) == _recursive_root(leaves) == frontier.root()
+    assert merkle.root_of_hex([leaf.hex() for leaf in leaves]) == merkle.root(leaves)
+
+
+def test_root_of_hex_is_the_root_of_the_decoded_leaves_even_when_they_are_not_digests() -> None:
+    """A tampered event may carry a hash of another length: the root is still that of its
+    leaves as they are, not of a joined string cut in the wrong places."""
+    leaves = [merkle.hash_leaf(bytes([i])).hex() for i in range(5)]
+    leaves[1] = "abcd"
+    assert merkle.root_of_hex(leaves) == merkle.root([bytes.fromhex(leaf) for leaf in leaves])
