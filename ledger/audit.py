@@ -183,6 +183,9 @@ def run_audit(
     )
 
 
+_new = object.__new__
+_set = object.__setattr__
+
 #: The collector's thresholds while auditing (CPython's default is (700, 10, 10)).
 AUDIT_GC_THRESHOLDS = (50_000, 20, 100)
 
@@ -212,21 +215,31 @@ class _Job:
     known_at: datetime
     config: Config
     rule_ids: tuple[str, ...]
-    _settings: dict[str, tuple[Mapping[str, Any], str]] = field(
+    _contexts: dict[str, dict[str, Any]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
     def __reduce__(self) -> Any:
         return (_Job, (self.as_of, self.known_at, self.config.portable(), self.rule_ids))
 
-    def settings(self, rule: Rule) -> tuple[Mapping[str, Any], str]:
-        """The rule's options and severity under the config, worked out once per audit (in
-        each process) rather than once per rule per partnership."""
-        found = self._settings.get(rule.id)
-        if found is None:
-            found = (self.config.options_for(rule), self.config.severity_for(rule))
-            self._settings[rule.id] = found
-        return found
+    def context(self, rule: Rule, partnership: str) -> Context:
+        """What ``rule`` is given beside the view of ``partnership``. Its options and severity
+        under the config are worked out once per audit (in each process), and the context is
+        made without the frozen ``__init__`` (an ``object.__setattr__`` per field): the audit
+        makes one per rule per partnership."""
+        fields = self._contexts.get(rule.id)
+        if fields is None:
+            fields = self._contexts[rule.id] = {
+                "rule": rule,
+                "partnership": "",
+                "audit_date": self.as_of,
+                "known_at": self.known_at,
+                "options": self.config.options_for(rule),
+                "severity": self.config.severity_for(rule),
+            }
+        context = _new(Context)
+        _set(context, "__dict__", {**fields, "partnership": partnership})
+        return context
 
 
 Result = tuple[AuditedPartnership, list[Finding]]
@@ -402,8 +415,7 @@ def _checkpoint(pid: str, stream: Sequence[Any]) -> Checkpoint:
 
 def _run(rule: Rule, view: PartnershipView, pid: str, job: _Job) -> list[Finding]:
     """One rule on one view, with the options and severity the audit's config gives it."""
-    options, severity = job.settings(rule)
-    return _check(rule, view, Context(rule, pid, job.as_of, job.known_at, options, severity))
+    return _check(rule, view, job.context(rule, pid))
 
 
 #: What rules usually return: a generator (a ``yield``ing check), a list or a tuple, all fine

@@ -33,6 +33,8 @@ RULE_ID_RE = re.compile(r"[A-Z]{2,4}[0-9]{3}")
 RULE_NAME_RE = re.compile(r"[a-z][a-z0-9-]*")
 SUBJECT_RE = re.compile(r"[a-z-]+:[A-Za-z0-9._-]+")
 MAX_EVIDENCE = 20
+_new = object.__new__
+_set = object.__setattr__
 
 Check = Callable[["PartnershipView", "Context"], Iterable["Finding"]]
 
@@ -170,17 +172,25 @@ class Context:
         for seq in evidence:
             if seq not in seqs:
                 seqs.append(seq)
-        return Finding(
-            rule=self.rule.id,
-            name=self.rule.name,
-            principle=self.rule.principle,
-            severity=severity or self.severity,
-            partnership=self.partnership,
-            subject=subject,
-            partner=partner,
-            message=message,
-            evidence=tuple(seqs[:MAX_EVIDENCE]),
+        rule = self.rule
+        finding = _new(Finding)  # what Finding(...) makes, minus an object.__setattr__ per field
+        _set(
+            finding,
+            "__dict__",
+            {
+                "rule": rule.id,
+                "name": rule.name,
+                "principle": rule.principle,
+                "severity": severity or self.severity,
+                "partnership": self.partnership,
+                "subject": subject,
+                "partner": partner,
+                "message": message,
+                "evidence": tuple(seqs[:MAX_EVIDENCE]),
+                "waived": False,
+            },
         )
+        return finding
 
 
 def check_finding(finding: Any, rule: Rule, partnership: str) -> str | None:

@@ -1641,3 +1641,36 @@ def test_the_json_report_writes_findings_from_their_fields_byte_for_byte(
         )
         expected = json.dumps(report.to_json(), indent=2, ensure_ascii=False)
         assert json_report(report) == expected
+
+
+def test_contexts_and_findings_the_engine_makes_are_the_dataclasses_own() -> None:
+    """The engine makes contexts, and ``ctx.finding`` findings, without their frozen
+    ``__init__``: each must equal, field for field, what the constructor makes, and be as
+    frozen."""
+    import dataclasses
+
+    from ledger.audit import _Job
+    from ledger.config import Config
+    from ledger.manager import collect_rules, get_plugin_manager
+    from ledger.rules import Context
+
+    rules = collect_rules(get_plugin_manager())
+    chosen = rules["FT001"]
+    config = Config(rules={"FT001": {"severity": "error", "error_after_days": 3}})
+    job = _Job(date(2026, 6, 1), datetime(2026, 6, 1, 12, tzinfo=UTC), config, tuple(rules))
+    made = job.context(chosen, "river")
+    options, severity = config.options_for(chosen), config.severity_for(chosen)
+    built = Context(chosen, "river", job.as_of, job.known_at, options, severity)
+    assert vars(made) == vars(built) and made == built
+    assert (made.severity, made.options["error_after_days"]) == ("error", 3)
+    assert job.context(chosen, "lake").partnership == "lake" and made.partnership == "river"
+    found = made.finding("commitment:c-1", "Late.", partner="telco-x", evidence=[7, 2, 7])
+    expected = Finding(
+        "FT001", chosen.name, chosen.principle, "error", "river", "commitment:c-1", "telco-x",
+        "Late.", (7, 2),
+    )  # fmt: skip
+    assert vars(found) == vars(expected) and found == expected and hash(found) == hash(expected)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found.message = "Rewritten."  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.partnership = "lake"  # type: ignore[misc]
