@@ -154,25 +154,28 @@ def unheard_decider(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     join or engagement change that made the partner a decider, the rule in force, the
     proposal."""
     for decision in view.decisions.values():
-        if decision.taken is None:
+        taken = decision.taken
+        if taken is None:
             continue
-        when = decision.taken.moment
-        in_force = view.rule_in_force(when)
+        when = taken.moment
         eligible = view.eligible_deciders(when)
         cast = view.cast_votes(decision.id)
+        if len(cast) == len(eligible):
+            continue  # every eligible decider voted (the cast votes are theirs only)
+        in_force = view.rule_in_force(when)  # only for the message, so only now
         for partner in eligible:
             if partner in cast:
                 continue
             entry = view.partners[partner].entry_at(when)
             yield ctx.finding(
                 f"decision:{decision.id}",
-                f'Decision {decision.id} ("{decision.title}") was {decision.taken.outcome} on '
-                f"{decision.taken.occurred_on} without a vote from {partner}, an eligible "
+                f'Decision {decision.id} ("{decision.title}") was {taken.outcome} on '
+                f"{taken.occurred_on} without a vote from {partner}, an eligible "
                 f"decider under {_rule_text(in_force)} ({len(cast)} of "
                 f"{_plural(len(eligible), 'eligible decider')} voted).",
                 partner=partner,
                 evidence=[
-                    decision.taken.seq,
+                    taken.seq,
                     *([entry.seq] if entry else []),
                     *([in_force.seq] if in_force else []),
                     decision.seq,
@@ -201,9 +204,10 @@ def decision_rule_breach(view: PartnershipView, ctx: Context) -> Iterator[Findin
     breach. Rejected and open decisions are not judged. The message lists every breach;
     evidence: the DecisionTaken, the votes that breach, the rule in force, the proposal."""
     for decision in view.decisions.values():
-        if decision.taken is None or decision.taken.outcome != "adopted":
+        taken = decision.taken
+        if taken is None or taken.outcome != "adopted":
             continue
-        when = decision.taken.moment
+        when = taken.moment
         in_force = view.rule_in_force(when)
         eligible = view.eligible_deciders(when)
         reasons, votes = _breaches(in_force, eligible, view.cast_votes(decision.id))
@@ -213,11 +217,11 @@ def decision_rule_breach(view: PartnershipView, ctx: Context) -> Iterator[Findin
         yield ctx.finding(
             f"decision:{decision.id}",
             f'Decision {decision.id} ("{decision.title}") was adopted on '
-            f"{decision.taken.occurred_on} {how} {'; '.join(reasons)}"
+            f"{taken.occurred_on} {how} {'; '.join(reasons)}"
             + (" (no decision rule was in force)" if in_force is None else "")
             + ".",
             evidence=[
-                decision.taken.seq,
+                taken.seq,
                 *votes,
                 *([in_force.seq] if in_force else []),
                 decision.seq,
@@ -228,22 +232,23 @@ def decision_rule_breach(view: PartnershipView, ctx: Context) -> Iterator[Findin
 def _breaches(
     in_force: DecisionRule | None, eligible: tuple[str, ...], cast: Mapping[str, Vote]
 ) -> tuple[list[str], list[int]]:
-    """What in the cast votes breaks the rule in force: reasons, and the seqs of the votes."""
+    """What in the cast votes breaks the rule in force: reasons, and the seqs of the votes.
+
+    Judged on the positions alone; who voted so is looked up only for a breach (rare)."""
     reasons: list[str] = []
     votes: list[int] = []
-
-    def by(position: str) -> list[str]:
-        return [p for p, v in cast.items() if v.position == position]
-
-    if blocks := by("block"):
+    positions = [v.position for v in cast.values()]
+    if "block" in positions:
+        blocks = _voters(cast, "block")
         reasons.append(f"{_names(blocks)} voted block")
         votes += [cast[p].seq for p in blocks]
     method = in_force.method if in_force else None
-    if method == "consensus" and (against := by("against")):
+    if method == "consensus" and "against" in positions:
+        against = _voters(cast, "against")
         reasons.append(f"{_names(against)} voted against")
         votes += [cast[p].seq for p in against]
     elif method == "unanimity":
-        others = [p for p in eligible if p not in by("for")]
+        others = [p for p in eligible if p not in cast or cast[p].position != "for"]
         if others:
             said = [
                 f"{p} voted {cast[p].position}" if p in cast else f"{p} did not vote"
@@ -258,11 +263,16 @@ def _breaches(
                 f"only {len(cast)} of {_plural(len(eligible), 'eligible decider')} voted, "
                 f"below the quorum of {_pct(quorum)}"
             )
-        pro, con = len(by("for")), len(by("against"))
+        pro, con = positions.count("for"), positions.count("against")
         if pro <= con:
             reasons.append(f"{pro} for did not outnumber {con} against")
-            votes += [cast[p].seq for p in by("against")]
+            votes += [cast[p].seq for p in _voters(cast, "against")]
     return reasons, votes
+
+
+def _voters(cast: Mapping[str, Vote], position: str) -> list[str]:
+    """The deciders whose cast vote is ``position``, in the cast votes' order."""
+    return [p for p, v in cast.items() if v.position == position]
 
 
 @rule(
@@ -288,11 +298,13 @@ def no_contribution(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     signatures = [s for a in view.agreements.values() for s in a.signatures]
     if not signatures:
         return
-    first = min(signatures, key=lambda s: (s.occurred_on, s.seq))
     # the partners holding a live commitment are not judged: set them aside at once
-    holders = {c.owner for c in view.commitments.values() if c.withdrawal is None}
+    unheld = _holding_nothing(view)
+    if not unheld:
+        return  # every partner holds one (the usual case)
+    first = min(signatures, key=lambda s: (s.occurred_on, s.seq))
     for partner in view.partners.values():
-        if partner.id in holders:
+        if partner.id not in unheld:
             continue
         engagement = partner.engagement_at(ctx.audit_date)
         if engagement not in ("key", "active"):
@@ -331,6 +343,18 @@ def no_contribution(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
                 *withdrawn,
             ],
         )
+
+
+def _holding_nothing(view: PartnershipView) -> set[str]:
+    """The partners that hold no live commitment. The commitments are read only until every
+    partner has been seen holding one, which is the usual case."""
+    unheld = set(view.partners)
+    for c in view.commitments.values():
+        if c.withdrawal is None:
+            unheld.discard(c.owner)
+            if not unheld:
+                break
+    return unheld
 
 
 @rule(
@@ -425,8 +449,7 @@ def agenda_dominance(view: PartnershipView, ctx: Context) -> Iterator[Finding]:
     decisions = list(view.decisions.values())
     if len(decisions) < ctx.options["min_decisions"]:
         return
-    # the partners at the audit date
-    partners = sum(1 for p in view.partners.values() if p.engagement_at(ctx.audit_date) is not None)
+    partners = len(view.engagements_at(ctx.audit_date))  # the partners at the audit date
     if partners < 3:
         return
     limit = Decimal(str(ctx.options["max_share"]))

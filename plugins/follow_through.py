@@ -13,7 +13,7 @@ from ledger import hookimpl, rule
 from ledger.rules import Context, Finding, Rule
 
 if TYPE_CHECKING:
-    from ledger.view import Commitment, PartnershipView
+    from ledger.view import Commitment, PartnershipView, Submission
 
 
 def _days(n: int) -> str:
@@ -279,25 +279,39 @@ def non_participatory_review(view: PartnershipView, ctx: Context) -> Iterator[Fi
         conclusion = review.conclusion
         if conclusion is None:
             continue
-        opened, concluded = review.moment, conclusion.moment
-        heard = {s.partner for s in review.submissions if (s.occurred_on, s.seq) < concluded}
-        for partner in view.partners.values():
-            if partner.id in heard:
-                continue
-            made_key = partner.entry_at(opened)
-            if made_key is None or made_key.kind == "left" or made_key.engagement != "key":
-                continue  # not key when the review opened
-            at_conclusion = partner.entry_at(concluded)
-            if at_conclusion is None or at_conclusion.kind == "left":
+        opened = review.moment
+        heard = _submitters_before(review.submissions, (conclusion.occurred_on, conclusion.seq))
+        # the view's memoised answers, not each partner's history searched per review
+        unheard = [pid for pid in view.key_partners_at(opened) if pid not in heard]
+        if not unheard:
+            continue  # every partner key at the opening submitted (the usual case)
+        partners_then = view.engagements_at(conclusion.moment)
+        for pid in unheard:
+            if pid not in partners_then:
                 continue  # not a partner at the conclusion
+            made_key = view.partners[pid].entry_at(opened)
             yield ctx.finding(
                 f"review:{review.id}",
-                f"{partner.id}, a key partner when review {review.id} opened on "
+                f"{pid}, a key partner when review {review.id} opened on "
                 f"{review.occurred_on}, submitted nothing to it before it was concluded on "
                 f"{conclusion.occurred_on}.",
-                partner=partner.id,
-                evidence=(conclusion.seq, review.seq, made_key.seq),
+                partner=pid,
+                evidence=(conclusion.seq, review.seq, *([made_key.seq] if made_key else [])),
             )
+
+
+def _submitters_before(
+    submissions: tuple[Submission, ...], concluded: tuple[date, int]
+) -> set[str]:
+    """The partners with a submission before ``concluded``. Submissions are in "before" order,
+    so those before it are a prefix, usually all of them (the ledger refuses a submission
+    recorded after the conclusion): the last one tells."""
+    if not submissions:
+        return set()
+    last = submissions[-1]
+    if (last.occurred_on, last.seq) < concluded:
+        return {s.partner for s in submissions}
+    return {s.partner for s in submissions if (s.occurred_on, s.seq) < concluded}
 
 
 @rule(

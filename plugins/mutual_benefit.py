@@ -99,6 +99,8 @@ def partnering_not_worth_it(view: PartnershipView, ctx: Context) -> Iterator[Fin
     green or amber, or without a worth rating, breaks the run. Reviews need not be concluded.
     Further runs of red are counted in the message; evidence: the red submissions of the
     latest run, the later review first, then those of earlier runs."""
+    if not _two_red_worths(view):
+        return  # no partner rated worth red twice: no run of two (most partnerships)
     submitted: dict[str, list[tuple[str, Submission]]] = {}
     for review in view.reviews.values():
         for partner, submission in review.latest_submissions.items():
@@ -124,6 +126,20 @@ def partnering_not_worth_it(view: PartnershipView, ctx: Context) -> Iterator[Fin
             partner=partner,
             evidence=[s.seq for run in reversed(runs) for _, s in reversed(run)],
         )
+
+
+def _two_red_worths(view: PartnershipView) -> bool:
+    """Whether some partner rated worth red in two submissions, latest or not: a run needs two
+    of its latest ones, so without this there is none, and this is cheaper to tell than each
+    review's latest submissions."""
+    red: set[str] = set()
+    for review in view.reviews.values():
+        for submission in review.submissions:
+            if submission.worth == "red":
+                if submission.partner in red:
+                    return True
+                red.add(submission.partner)
+    return False
 
 
 @hookimpl

@@ -79,19 +79,21 @@ def decision_without_rationale(view: PartnershipView, ctx: Context) -> Iterator[
 class _ShareWindows:
     """What sets N for a decision taken at a moment: the latest partners-audience protocol
     before it that sets share_within_days, else the option. Worked out once per view, then
-    one bisection per decision."""
+    one bisection per decision; each N comes with its timedelta, made once, not per decision."""
 
     def __init__(self, view: PartnershipView, default_days: int) -> None:
         self.starts: list[tuple[date, int]] = []
-        self.choices: list[tuple[CommunicationProtocol | None, int]] = [(None, default_days)]
+        self.choices: list[tuple[CommunicationProtocol | None, int, timedelta]] = [
+            (None, default_days, timedelta(days=default_days))
+        ]
         for protocol in view.protocols:  # in "before" order
             days = protocol.share_within_days
             if protocol.audience == "partners" and days is not None:
                 self.starts.append((protocol.occurred_on, protocol.seq))
-                self.choices.append((protocol, days))
+                self.choices.append((protocol, days, timedelta(days=days)))
 
-    def at(self, when: tuple[date, int]) -> tuple[CommunicationProtocol | None, int]:
-        """The protocol in force before ``when`` (None: the option's), and its N."""
+    def at(self, when: tuple[date, int]) -> tuple[CommunicationProtocol | None, int, timedelta]:
+        """The protocol in force before ``when`` (None: the option's), its N and N days."""
         return self.choices[bisect_left(self.starts, when)]  # how many started before it
 
 
@@ -104,16 +106,6 @@ def _reached(shares: Iterable[Share]) -> set[str] | None:
         reached.update(share.recipients)
         reached.add(share.actor)
     return reached
-
-
-def _decision_shares(shares: Iterable[Share]) -> dict[str, list[Share]]:
-    """The shares about each decision (subject ``decision:ID``), by decision id, in order."""
-    out: dict[str, list[Share]] = {}
-    for share in shares:
-        kind, _, ident = share.subject.partition(":")
-        if kind == "decision":
-            out.setdefault(ident, []).append(share)
-    return out
 
 
 @rule(
@@ -144,19 +136,17 @@ def decision_not_shared(view: PartnershipView, ctx: Context) -> Iterator[Finding
     made each partner left out a partner at decision time."""
     audit_date = ctx.audit_date
     windows = _ShareWindows(view, ctx.options["share_within_days"])
-    shares_of: dict[str, list[Share]] | None = None  # view.shares_of, every decision at once
     for decision in view.decisions.values():
         taken = decision.taken
         if taken is None:
             continue
         day = taken.occurred_on
-        protocol, days = windows.at((day, taken.seq))
-        end = day + timedelta(days=days)
+        protocol, days, span = windows.at((day, taken.seq))
+        end = day + span
         if audit_date < end:
             continue
-        if shares_of is None:
-            shares_of = _decision_shares(view.shares)
-        shares = [s for s in shares_of.get(decision.id, ()) if day <= s.occurred_on <= end]
+        # decision.shares: the view's InformationShared events about it, in "before" order
+        shares = [s for s in decision.shares if day <= s.occurred_on <= end]
         reached = _reached(shares)
         if reached is None:
             continue  # shared with all
