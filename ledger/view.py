@@ -1185,12 +1185,31 @@ def _data_fields(cls: type[Fact]) -> tuple[tuple[str, str], ...]:
 
 
 def _as_mapping(raw: Any) -> Any:
-    return MappingProxyType(dict(raw))
+    """A read-only mapping of ``raw``. Event data is frozen already (``Envelope``): its
+    read-only mappings are kept as they are, not copied."""
+    return raw if type(raw) is MappingProxyType else MappingProxyType(dict(raw))
+
+
+#: Amounts by their text, converted on first use: a ledger's amounts repeat (the same
+#: quantities and values again and again), and a lookup costs less than a ``Decimal``.
+_AMOUNTS: dict[str, Decimal] = {}
+_AMOUNTS_KEPT = 4096
+
+
+def _new_amount(raw: Any) -> Decimal:
+    """``Decimal(raw)``, kept in ``_AMOUNTS`` if ``raw`` is text (other values would not all
+    be told apart there: ``-0.0 == 0.0``). Emptied when full, however many ledgers are read."""
+    amount = Decimal(raw)
+    if type(raw) is str:
+        if len(_AMOUNTS) >= _AMOUNTS_KEPT:
+            _AMOUNTS.clear()
+        _AMOUNTS[raw] = amount
+    return amount
 
 
 _CONVERTERS: dict[str, Callable[[Any], Any]] = {
     "date": date.fromisoformat,
-    "amount": Decimal,
+    "amount": _new_amount,
     "tuple": tuple,
     "mapping": _as_mapping,
 }
@@ -1224,10 +1243,16 @@ def _write_maker(
     """Write the function that makes ``cls`` records from events, as ``dataclasses`` writes
     an ``__init__``: the fold makes a record per event, and a loop over the fields, or the
     frozen ``__init__`` setting each field through ``object.__setattr__``, cost more than
-    reading the event did. ``explicit`` fields are arguments; ``renamed`` ones are read from
-    another data key."""
+    reading the event did; so did calling the read-only data's ``get`` for each field, which
+    ``in`` and ``[]`` replace. ``explicit`` fields are arguments; ``renamed`` ones are read from
+    another data key. Amounts are looked up in ``_AMOUNTS`` before they are converted."""
     defaults = {f.name: f.default for f in fields(cls) if f.default is not MISSING}
-    scope: dict[str, Any] = {"cls": cls, "new": object.__new__, "setattr": object.__setattr__}
+    scope: dict[str, Any] = {
+        "cls": cls,
+        "new": object.__new__,
+        "setattr": object.__setattr__,
+        "amounts": _AMOUNTS,
+    }
     items = [
         '"seq": event.seq',
         '"occurred_on": date_of(event.occurred_on)',
@@ -1238,24 +1263,28 @@ def _write_maker(
         if name in explicit:
             items.append(f"{name!r}: {name}")
             continue
+        key = renamed.get(name, name)
+        read = f"data[{key!r}] if {key!r} in data else None"  # data.get(key), without a call
         converter = _CONVERTERS.get(kind)
+        if converter is None and defaults.get(name, MISSING) is None:
+            items.append(f"{name!r}: {read}")  # absent or null: the default, None
+            continue
         value = "raw" if converter is None else f"convert_{name}(raw)"
         if converter is not None:
             scope[f"convert_{name}"] = converter
+        if kind == "amount":  # most were converted before: looked up first
+            value = f"(amounts[raw] if raw in amounts else {value})"
         if name in defaults:
             scope[f"default_{name}"] = defaults[name]
             fallback = f"default_{name}"
         else:  # required: EVENTS.md's validation put it in every stored event
             fallback = f"missing({name!r})"
-        source_key = renamed.get(name, name)
-        items.append(
-            f"{name!r}: {value} if (raw := get({source_key!r})) is not None else {fallback}"
-        )
+        items.append(f"{name!r}: {value} if (raw := {read}) is not None else {fallback}")
     scope["missing"] = functools.partial(_missing, cls)
     source = "\n".join(
         [
             f"def make(event, *, {', '.join(explicit)}):" if explicit else "def make(event):",
-            "    get = event.data.get",
+            "    data = event.data",
             "    record = new(cls)",
             f"    setattr(record, '__dict__', {{{', '.join(items)}}})",
             "    return record",
@@ -1269,13 +1298,17 @@ def _missing(cls: type, name: str) -> Any:
     raise TypeError(f"{cls.__name__}: the event has no {name!r}")
 
 
-def _with(record: T, **changes: Any) -> T:
+def _with(record: T, changes: dict[str, Any]) -> T:
     """``dataclasses.replace`` for the fold's records, without its checks: a copy of a frozen
-    record (they have no ``__post_init__``) with some fields changed. The fold makes many."""
-    copy = object.__new__(type(record))
-    copy.__dict__.update(record.__dict__)
-    copy.__dict__.update(changes)
+    record (they have no ``__post_init__``) with the fields in ``changes`` changed. The fold
+    makes many, so the copy gets its ``__dict__`` whole, as the makers' records do."""
+    copy = _new(type(record))
+    _setattr(copy, "__dict__", record.__dict__ | changes)
     return copy
+
+
+_new = object.__new__
+_setattr = object.__setattr__
 
 
 #: Events that introduce a record with an id: type -> (collection, record class, id field).
@@ -1379,7 +1412,8 @@ class ViewBuilder:
         self._lists: dict[str, list[Any]] = {name: [] for name in _LISTED}
         # What attaches to a record (votes, fulfilments, engagement...) is kept in growing
         # lists and put into the (frozen) record only by view(): no copy per event.
-        self._attached: dict[tuple[str, Any], dict[str, list[Any]]] = {}
+        # By collection, then record id, then attribute.
+        self._attached: dict[str, dict[Any, dict[str, list[Any]]]] = {n: {} for n in _KEYED}
         self._history: dict[str, list[EngagementChange]] = {}
 
     def apply(self, event: Envelope) -> bool:
@@ -1389,40 +1423,44 @@ class ViewBuilder:
     def apply_all(self, events: Iterable[Envelope]) -> int:
         """Fold ``events`` (in seq order), each if it is in the window; returns how many were.
         One loop for a whole stream, because replaying is mostly this loop."""
-        folded = 0
-        pid, last = self.partnership, self._last_seq
-        in_window, append, folds = self.window.contains, self._events.append, _FOLDS
-        for event in events:
-            if pid is None:
-                pid = self.partnership = event.partnership
-            elif event.partnership != pid:
-                raise ValueError(f"event of {event.partnership} given to the view of {pid}")
-            if event.seq <= last:
-                raise ValueError(f"events fold in seq order: {event.seq} after {last}")
-            last = self._last_seq = event.seq
-            if not in_window(event):
-                continue
-            append(event)
-            folded += 1
-            fold = folds.get(event.type)  # None for types the core does not know: events only
-            if fold is not None:
-                fold[0](self, event, fold[1])
-        return folded
+        pid, last, before = self.partnership, self._last_seq, len(self._events)
+        append, folds = self._events.append, _FOLDS
+        # Window.contains, inlined: calling it for every event cost more than its test.
+        as_of, known_at = self.window._as_of_text, self.window._known_text
+        try:
+            for event in events:
+                if event.partnership != pid:
+                    if pid is not None:
+                        raise ValueError(f"event of {event.partnership} given to the view of {pid}")
+                    pid = self.partnership = event.partnership
+                if event.seq <= last:
+                    raise ValueError(f"events fold in seq order: {event.seq} after {last}")
+                last = event.seq
+                if event.occurred_on > as_of or event.recorded_at > known_at:
+                    continue
+                append(event)
+                fold = folds.get(event.type)  # None for types the core does not know: events only
+                if fold is not None:
+                    fold[0](self, event, fold[1])
+        finally:  # the last event taken, however the loop ended
+            self._last_seq = last
+        return len(self._events) - before
 
     def view(self) -> PartnershipView:
         """An immutable snapshot of everything folded so far."""
         if self.partnership is None:
             raise ValueError("an empty view needs its partnership id")
         partners = [
-            _with(p, history=tuple(self._history[p.id])) if p.id in self._history else p
+            _with(p, {"history": tuple(self._history[p.id])}) if p.id in self._history else p
             for p in sorted(self._partners.values(), key=lambda p: self._partner_intro[p.id])
         ]
         fresh = {name: dict(records) for name, records in self._keyed.items()}
-        for (collection, ident), attached in self._attached.items():
+        for collection, attached in self._attached.items():
             records = fresh[collection]
-            records[ident] = _with(
-                records[ident], **{attr: tuple(items) for attr, items in attached.items()}
-            )
+            for ident, by_attr in attached.items():
+                records[ident] = _with(
+                    records[ident], {attr: tuple(items) for attr, items in by_attr.items()}
+                )
         keyed: dict[str, Any] = {
             name: MappingProxyType(dict(sorted(records.items(), key=_item_moment)))
             for name, records in fresh.items()
@@ -1456,7 +1494,7 @@ class ViewBuilder:
         collection, key, attr, cls = spec
         records, ident = self._keyed[collection], event.data[key]
         if ident in records:
-            records[ident] = _with(records[ident], **{attr: _record(cls, event)})
+            records[ident] = _with(records[ident], {attr: _MAKERS[cls](event)})
 
     def _list(self, event: Envelope, spec: tuple[str, type[Fact]]) -> None:
         collection, cls = spec
@@ -1469,10 +1507,14 @@ class ViewBuilder:
         _place(self._lists[collection], item)
 
     def _attach(self, collection: str, ident: Any, attr: str, item: Fact) -> None:
-        attached = self._attached.get((collection, ident))
-        if attached is None:
-            attached = self._attached[(collection, ident)] = {}
-        _place(attached.setdefault(attr, []), item)
+        attached = self._attached[collection]
+        by_attr = attached.get(ident)
+        if by_attr is None:
+            by_attr = attached[ident] = {}
+        items = by_attr.get(attr)
+        if items is None:
+            items = by_attr[attr] = []
+        _place(items, item)
 
     def _partner(self, event: Envelope) -> Partner:
         ident = event.data["partner"]
@@ -1494,7 +1536,7 @@ class ViewBuilder:
     def _fold_PartnerIdentified(self, event: Envelope, _: None = None) -> None:
         record = self._partner(event)
         identification = _record(Identification, event)
-        self._partners[record.id] = _with(record, identification=identification)
+        self._partners[record.id] = _with(record, {"identification": identification})
 
     def _fold_CommitmentMade(self, event: Envelope, _: None = None) -> None:
         self._keyed["commitments"][event.data["commitment"]] = _MAKERS[_COMMITMENT](event)

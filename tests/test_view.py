@@ -587,6 +587,30 @@ def test_amounts_are_decimals_and_dates_are_dates(demo_view: PartnershipView) ->
     assert rule.quorum == Decimal("0.6")
 
 
+def test_amounts_keep_their_text_and_absent_fields_their_defaults() -> None:
+    """The fold keeps amounts by their text (view._AMOUNTS) across views: equal amounts
+    written differently stay as written, and a field absent from the data is its default."""
+    h = founded("a")
+    made = h.add(
+        "CommitmentMade",
+        "2026-03-01",
+        actor="a",
+        commitment="c1",
+        partner="a",
+        kind="money",
+        description="Funds",
+        quantity="100",
+    )
+    events = [*h.events]  # the same amount as the catalogue would not write it, then again
+    for seq, (ident, quantity) in enumerate((("c2", "100.00"), ("c3", "100")), len(events) + 1):
+        data = {**made.data, "commitment": ident, "quantity": quantity}
+        events.append(dataclasses.replace(made, seq=seq, data=data))
+    for v in (PartnershipView.replay(events), PartnershipView.replay(events)):
+        quantities = [v.commitments[c].quantity for c in ("c1", "c2", "c3")]
+        assert [str(quantity) for quantity in quantities] == ["100", "100.00", "100"]
+        assert v.commitments["c1"].unit is None and v.commitments["c1"].value is None
+
+
 def walk(value: Any, path: str = "view") -> list[tuple[str, Any]]:
     """Every value reachable from ``value`` with its path (records, mappings, tuples)."""
     found = [(path, value)]
