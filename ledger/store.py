@@ -71,6 +71,8 @@ TOPIC_PREFIX = "pledger:"
 #: The stored events' table (eventsourcing-sqlalchemy names it after the application).
 EVENTS_TABLE = "pledger_events"
 WRITE_ATTEMPTS = 8
+#: Rows fetched per round trip by long reads from PostgreSQL.
+PAGE_SIZE = 2000
 #: Events inserted per round trip inside a write's transaction.
 BATCH_SIZE = 1000
 #: How long one write waits for a PostgreSQL lock before it counts as a lost race.
@@ -497,63 +499,75 @@ class Ledger:
             self._readers[thread] = reader
         return reader
 
-    def _select(
+    @contextlib.contextmanager
+    def _rows(
         self,
         sql: str,
         params: Mapping[str, Any] | None = None,
         session: Any = None,
         *,
         large: bool = False,
-    ) -> Iterator[tuple[Any, ...]]:
-        """The rows of a read query (SQL with ``:name`` parameters) in pages, straight from
-        the driver (building a SQLAlchemy row for every event costs more than decoding it):
-        inside ``session`` when given (a write re-reading a stream), else from a SQLite file
-        through ``sqlite3``, else in a read-only transaction of the application's engine.
-        A ``large`` read comes from a server-side cursor on PostgreSQL (psycopg), so that
-        memory holds one page of it; SQLite's cursors are lazy anyway."""
+    ) -> Iterator[Iterable[Any]]:
+        """The rows of a read query (SQL with ``:name`` parameters), to read inside the
+        block straight from the driver's cursor: a SQLAlchemy row, or even a Python generator
+        in between, costs more per event than decoding it. Inside ``session`` when given (a
+        write re-reading a stream), else from a SQLite file through ``sqlite3``, else in a
+        read-only transaction of the application's engine. A ``large`` read comes from a
+        server-side cursor on PostgreSQL (psycopg), so that memory holds one page of it;
+        SQLite's cursors step through the rows as they are read anyway."""
         params = dict(params or {})
-        if session is None and self._file is not None:
-            yield from _pages(self._reader().cursor(), sql, params)
-        elif session is not None:
-            yield from self._session_rows(session, sql, params, large)
+        if session is None and self._file is None:
+            with (
+                self._datastore.transaction(commit=False) as own,
+                self._rows(sql, params, own, large=large) as rows,
+            ):
+                yield rows
+            return
+        if session is None:
+            cursor = self._reader().cursor()
         else:
-            with self._datastore.transaction(commit=False) as own:
-                yield from self._session_rows(own, sql, params, large)
+            driver = session.connection().connection.driver_connection
+            if self.dialect == "sqlite":
+                cursor = driver.cursor()
+            elif self._engine.dialect.driver == "psycopg":
+                if large:
+                    cursor = driver.cursor(name="pledger_read")
+                    cursor.itersize = PAGE_SIZE  # rows fetched per round trip as it is read
+                else:
+                    cursor = driver.cursor()
+                sql = re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql)
+            else:  # another driver: its own parameter style, so through SQLAlchemy
+                from sqlalchemy import text
 
-    def _session_rows(
-        self, session: Any, sql: str, params: dict[str, Any], large: bool
-    ) -> Iterator[tuple[Any, ...]]:
-        driver = session.connection().connection.driver_connection
-        if self.dialect == "sqlite":
-            yield from _pages(driver.cursor(), sql, params)
-        elif self._engine.dialect.driver == "psycopg":
-            cursor = driver.cursor(name="pledger_read") if large else driver.cursor()
-            yield from _pages(cursor, re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql), params)
-        else:  # another driver: its own parameter style, so through SQLAlchemy
-            from sqlalchemy import text
-
-            query = text(sql).execution_options(yield_per=2000) if large else text(sql)
-            yield from session.execute(query, params)
+                query = text(sql).execution_options(yield_per=PAGE_SIZE) if large else text(sql)
+                yield session.execute(query, params)
+                return
+        try:
+            cursor.execute(sql, params)
+            yield cursor
+        finally:
+            cursor.close()
 
     def partnerships(self) -> list[str]:
         """Every partnership id in the ledger, sorted."""
-        rows = self._select(f"SELECT state FROM {EVENTS_TABLE} WHERE originator_version = 1")
-        return sorted(json.loads(bytes(state))["partnership"] for (state,) in rows)
+        with self._rows(f"SELECT state FROM {EVENTS_TABLE} WHERE originator_version = 1") as rows:
+            return sorted(json.loads(bytes(state))["partnership"] for (state,) in rows)
 
     def count_partnerships(self) -> int:
         """How many partnerships the ledger holds (one indexed count, nothing decoded)."""
-        rows = self._select(f"SELECT COUNT(*) FROM {EVENTS_TABLE} WHERE originator_version = 1")
-        return int(next(rows)[0])
+        query = f"SELECT COUNT(*) FROM {EVENTS_TABLE} WHERE originator_version = 1"
+        with self._rows(query) as rows:
+            return int(next(iter(rows))[0])
 
     def stream(self, partnership: str, session: Any = None) -> list[Envelope]:
         """The partnership's events in seq order (empty if it has none)."""
-        rows = self._select(
+        with self._rows(
             f"SELECT originator_id, originator_version, topic, state FROM {EVENTS_TABLE} "
             "WHERE originator_id = :id ORDER BY originator_version",
             {"id": self._stream_value(partnership)},
             session,
-        )
-        return self._decode(list(rows), partnership)
+        ) as rows:
+            return self._decode(list(rows), partnership)
 
     def streams(self, shard: tuple[int, int] | None = None) -> Iterator[tuple[str, list[Envelope]]]:
         """Every partnership's events, one partnership at a time (in stream id order), read
@@ -574,15 +588,15 @@ class Ledger:
                     conditions.append(f"originator_id {op} :{name}")
                     params[name] = self._stream_bound(uuid.UUID(int=bound))
             where = " WHERE " + " AND ".join(conditions) if conditions else ""
-        rows = self._select(
+        with self._rows(
             "SELECT originator_id, originator_version, topic, state "
             f"FROM {EVENTS_TABLE}{where} ORDER BY originator_id, originator_version",
             params,
             large=True,
-        )
-        for _, stream in itertools.groupby(rows, _STREAM_OF):  # rows come stream by stream
-            events = self._decode(list(stream))
-            yield events[0].partnership, events
+        ) as rows:
+            for _, stream in itertools.groupby(rows, _STREAM_OF):  # rows come stream by stream
+                events = self._decode(list(stream))
+                yield events[0].partnership, events
 
     def _decode(self, rows: list[Any], partnership: str | None = None) -> list[Envelope]:
         """The events of a stream's rows (stream id, version, topic, state)."""
@@ -627,8 +641,8 @@ class Ledger:
         if partnership is not None:
             query += " WHERE partnership = :p"
             params["p"] = partnership
-        rows = self._select(query + " ORDER BY partnership, size", params)
-        return [TreeHead(r[0], int(r[1]), r[2], r[3], r[4]) for r in rows]
+        with self._rows(query + " ORDER BY partnership, size", params) as rows:
+            return [TreeHead(r[0], int(r[1]), r[2], r[3], r[4]) for r in rows]
 
     def stored_rows(self, partnership: str | None = None) -> list[StoredRow]:
         """Rows of the events table exactly as stored, by stream and version (for verify)."""
@@ -637,16 +651,16 @@ class Ledger:
         if partnership is not None:
             query += " WHERE originator_id = :id"
             params["id"] = self._stream_value(partnership)
-        rows = self._select(query + " ORDER BY originator_id, originator_version", params)
-        return [StoredRow(_as_uuid(r[0]), int(r[1]), r[2], bytes(r[3])) for r in rows]
+        with self._rows(query + " ORDER BY originator_id, originator_version", params) as rows:
+            return [StoredRow(_as_uuid(r[0]), int(r[1]), r[2], bytes(r[3])) for r in rows]
 
     def has_partnership(self, partnership: str) -> bool:
         """Whether the partnership has any event stored (cheap: one indexed row)."""
-        rows = self._select(
+        with self._rows(
             f"SELECT originator_version FROM {EVENTS_TABLE} WHERE originator_id = :id LIMIT 1",
             {"id": self._stream_value(partnership)},
-        )
-        return any(True for _ in rows)
+        ) as rows:
+            return any(True for _ in rows)
 
     @property
     def transcoder(self) -> Any:
@@ -942,17 +956,6 @@ class Ledger:
 #: Errors that mean the database cannot be opened as a ledger (from SQLAlchemy, eventsourcing
 #: or the driver), told by name so that none of them is imported to catch it.
 _CANNOT_OPEN = frozenset({"OperationalError", "DatabaseError"})
-
-
-def _pages(cursor: Any, sql: str, params: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
-    """The rows of ``sql`` on a DB-API cursor, fetched a page at a time; the cursor is closed
-    when they are all read or the reader stops."""
-    try:
-        cursor.execute(sql, params)
-        while page := cursor.fetchmany(2000):
-            yield from page
-    finally:
-        cursor.close()
 
 
 def _as_uuid(value: Any) -> uuid.UUID:
