@@ -167,9 +167,10 @@ def run_audit(
             results = _audit_in_pool(
                 ledger.url, specs, partnerships, total, job, jobs, progress, here
             )
+        # each partnership's findings come sorted (in the workers, when there are some), and
+        # RULES.md's order starts with the partnership: in partnership order, they are sorted
         results.sort(key=lambda result: result[0].id)
         findings = [f for _, found in results for f in found]
-        findings.sort(key=Finding.sort_key)
     infos = plugin_infos(pm, rules)
     return AuditReport(
         as_of=as_of,
@@ -267,7 +268,8 @@ def _audit_here(
 
 
 def _audit_one(pid: str, stream: Sequence[Any], job: _Job, rules: Sequence[Rule]) -> Result:
-    """Replay one partnership once and run every rule on its view."""
+    """Replay one partnership once and run every rule on its view: its checkpoint and its
+    findings in RULES.md's order."""
     from ledger.view import PartnershipView
 
     view = PartnershipView.replay(stream, as_of=job.as_of, known_at=job.known_at, partnership=pid)
@@ -276,7 +278,9 @@ def _audit_one(pid: str, stream: Sequence[Any], job: _Job, rules: Sequence[Rule]
     for rule in rules:
         found.extend(_run(rule, view, pid, job))
     ran = {r.id for r in rules}
-    return audited, _apply_waivers(view, found, job.as_of, job.config, ran)
+    found = _apply_waivers(view, found, job.as_of, job.config, ran)
+    found.sort(key=Finding.sort_key)
+    return audited, found
 
 
 def _audit_in_pool(
