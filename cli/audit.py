@@ -92,6 +92,7 @@ def audit(
 
     Exit 0: nothing at or above --fail-on; 1: some; 2: bad usage or input; 3: a rule crashed."""
     from ledger.audit import run_audit
+    from ledger.formats import prepare_json, render_json
     from ledger.view import parse_as_of, parse_known_at
 
     if partnership and all_:
@@ -114,6 +115,7 @@ def audit(
             known_at=parse_known_at(known_at) if known_at else None,
             jobs=jobs,
             progress=progress,
+            prepare=prepare_json if renderers[config.format] is render_json else None,
         )
         if renderers[config.format] is render_html:  # the page shows the views too
             from ledger.report import html_renderer

@@ -134,12 +134,16 @@ def run_audit(
     pm: pluggy.PluginManager | None = None,
     jobs: int = 1,
     progress: Progress | None = None,
+    prepare: Callable[[Finding], object] | None = None,
 ) -> AuditReport:
     """Audit the partnerships (default: all) as of ``as_of`` as known at ``known_at``.
 
     Partnerships are independent, so ``jobs`` > 1 audits them in that many processes, each
     with its own connection and plugins (loaded again by name: plugins registered in code
     cannot cross, and are refused). Memory holds one partnership at a time, not the ledger.
+    ``prepare`` is called on every finding of a parallel audit in the process that made it,
+    so that a renderer's work on each finding is shared too (``formats.prepare_json``); it
+    must pickle by name (a module's function).
     """
     config = config or Config()
     pm = pm or get_plugin_manager(config.plugins)
@@ -151,7 +155,7 @@ def run_audit(
     as_of = as_of or clock.date()
     known_at = known_at or clock
     selected = [r for r in rules.values() if config.selects(r.id)]
-    job = _Job(as_of, known_at, config, tuple(r.id for r in selected))
+    job = _Job(as_of, known_at, config, tuple(r.id for r in selected), prepare)
     specs = plugin_specs(pm) if jobs > 1 else None
     if jobs > 1 and specs is None:
         raise InvalidInput(
@@ -216,12 +220,14 @@ class _Job:
     known_at: datetime
     config: Config
     rule_ids: tuple[str, ...]
+    prepare: Callable[[Finding], object] | None = None
     _contexts: dict[str, dict[str, Any]] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
 
     def __reduce__(self) -> Any:
-        return (_Job, (self.as_of, self.known_at, self.config.portable(), self.rule_ids))
+        portable = self.config.portable()
+        return (_Job, (self.as_of, self.known_at, portable, self.rule_ids, self.prepare))
 
     def context(self, rule: Rule, partnership: str) -> Context:
         """What ``rule`` is given beside the view of ``partnership``. Its options and severity
@@ -405,11 +411,18 @@ def _worker_audit() -> list[Result]:
 def _audit_work(
     ledger: Ledger, work: tuple[str, Any], job: _Job, rules: Sequence[Rule]
 ) -> list[Result]:
-    """One piece of a parallel audit: a shard of stream ids, or a chunk of partnerships."""
+    """One piece of a parallel audit: a shard of stream ids, or a chunk of partnerships
+    (each finding prepared for the renderer here, when the audit was asked to)."""
     kind, what = work
     if kind == "shard":
-        return [_audit_one(pid, stream, job, rules) for pid, stream in ledger.streams(what)]
-    return [_audit_one(pid, ledger.stream(pid), job, rules) for pid in what]
+        results = [_audit_one(pid, stream, job, rules) for pid, stream in ledger.streams(what)]
+    else:
+        results = [_audit_one(pid, ledger.stream(pid), job, rules) for pid in what]
+    if job.prepare is not None:
+        for _, found in results:
+            for finding in found:
+                job.prepare(finding)
+    return results
 
 
 def _checkpoint(pid: str, stream: Sequence[Any]) -> Checkpoint:

@@ -35,8 +35,8 @@ def json_report(report: AuditReport) -> str:
     """``json.dumps(report.to_json(), indent=2, ensure_ascii=False)``, byte for byte, with each
     finding and partnership written straight from its fields: a large audit has tens of
     thousands of findings, and making a dict of each only to write it cost more than writing
-    it."""
-    findings = [_finding_text(finding) for finding in report.findings]
+    it; or, for findings ``prepare_json`` was given, from the text kept with them."""
+    findings = [_kept_text(finding) for finding in report.findings]
     if None in findings:  # a field of an unusual type (an int subclass, say): the general way
         return indented_report(report.to_json())
     audited = [
@@ -49,6 +49,23 @@ def json_report(report: AuditReport) -> str:
     text = json.dumps(data, indent=2, ensure_ascii=False)
     text = _with_blocks(text, f"partnerships-{marker}", audited)
     return _with_blocks(text, marker, cast("list[str]", findings))
+
+
+def prepare_json(finding: Finding) -> None:
+    """Write ``finding``'s text in the JSON report now, and keep it with the finding (set
+    past its frozen ``__setattr__``: equality, hashing and ``as_dict`` read fields only).
+    A parallel audit calls it in the process that made each finding (``run_audit``'s
+    ``prepare``), so that every process writes its share of the report's text."""
+    object.__setattr__(finding, _KEPT, _finding_text(finding))
+
+
+def _kept_text(finding: Finding) -> str | None:
+    kept = finding.__dict__
+    return kept[_KEPT] if _KEPT in kept else _finding_text(finding)
+
+
+#: The attribute a prepared finding keeps its JSON text in.
+_KEPT = "_json_text"
 
 
 def indented_report(data: dict[str, Any]) -> str:

@@ -93,6 +93,23 @@ def test_jobs_give_the_same_report_and_report_progress(many: str, jobs: int) -> 
     assert [done for done, _ in heard] == sorted(done for done, _ in heard)
 
 
+def test_a_parallel_audit_prepares_each_findings_json_where_it_was_made(
+    many: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With ``prepare``, every finding comes back with its JSON text written by the process
+    that audited it, and the JSON report is written from those texts, byte for byte the
+    report of a plain audit."""
+    from ledger import formats
+
+    with Ledger(many) as ledger:
+        pm = get_plugin_manager()
+        alone = formats.json_report(run_audit(ledger, pm=pm))
+        pooled = run_audit(ledger, pm=pm, jobs=2, prepare=formats.prepare_json)
+    assert pooled.findings and all("_json_text" in vars(f) for f in pooled.findings)
+    monkeypatch.setattr(formats, "_finding_text", lambda finding: pytest.fail("written again"))
+    assert formats.json_report(pooled) == alone
+
+
 @pytest.mark.parametrize("beside_a_thread", [False, True])
 def test_workers_fork_when_alone_and_spawn_beside_another_thread(
     many: str, beside_a_thread: bool, monkeypatch: pytest.MonkeyPatch
