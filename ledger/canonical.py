@@ -141,9 +141,14 @@ def envelope_leaf(fields: Mapping[str, Any]) -> tuple[bytes, str]:
     return leaf.encode("utf-8"), text
 
 
+_NOT_CONTAINERS = frozenset({str, int, bool, float, type(None), Decimal})
+
+
 def _holds_map(value: Any) -> bool:
     """Whether ``value`` is a map or a list holding one at any depth (its keys would need
     sorting, so the data's own text is not canonical)."""
+    if type(value) in _NOT_CONTAINERS:  # most values: skip the (slow) abstract-class check
+        return False
     if isinstance(value, Mapping):
         return True
     return isinstance(value, (list, tuple)) and any(_holds_map(item) for item in value)

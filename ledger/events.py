@@ -179,6 +179,37 @@ class Draft:
     def is_restore(self) -> bool:
         return self.seq is not None
 
+    @classmethod
+    def new_fact(
+        cls,
+        partnership: str,
+        type: str,
+        actor: str | None,
+        data: Mapping[str, Any],
+        occurred_on: str | None,
+    ) -> Draft:
+        """``Draft(partnership, type, actor, data, occurred_on)``, made without the frozen
+        ``__init__`` (an ``object.__setattr__`` per field): an import makes one per line."""
+        draft = object.__new__(cls)
+        object.__setattr__(
+            draft,
+            "__dict__",
+            {
+                "partnership": partnership,
+                "type": type,
+                "actor": actor,
+                "data": data,
+                "occurred_on": occurred_on,
+                "id": None,
+                "seq": None,
+                "recorded_at": None,
+                "hash": None,
+                "signer": None,
+                "signature": None,
+            },
+        )
+        return draft
+
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out = dict(pairs)
@@ -234,7 +265,7 @@ def parse_draft(obj: Any) -> Draft:
     if "occurred_on" in obj:
         _envelope_date(etype, "occurred_on", occurred_on)
     if keys.isdisjoint(_OPTIONAL):  # a new fact, unsigned: nothing more to check
-        return Draft(partnership, etype, actor, obj["data"], occurred_on)
+        return Draft.new_fact(partnership, etype, actor, obj["data"], occurred_on)
     restore = {k: obj[k] for k in EXPORT_FIELDS if k in obj}
     if restore and len(restore) != len(EXPORT_FIELDS):
         missing = [k for k in EXPORT_FIELDS if k not in obj]

@@ -907,7 +907,7 @@ class Ledger:
             )
         recorded_at = draft.recorded_at or clock
         fields: dict[str, Any] = {
-            "id": draft.id or str(uuid.uuid4()),
+            "id": draft.id or new_event_id(),
             "partnership": draft.partnership,
             "seq": draft.seq if draft.seq is not None else state.seq + 1,
             "type": draft.type,
@@ -956,6 +956,38 @@ class Ledger:
 #: Errors that mean the database cannot be opened as a ledger (from SQLAlchemy, eventsourcing
 #: or the driver), told by name so that none of them is imported to catch it.
 _CANNOT_OPEN = frozenset({"OperationalError", "DatabaseError"})
+
+
+#: Event ids made ahead (``new_event_id``); emptied in a forked child, which must not
+#: hand out its parent's.
+_spare_ids: list[str] = []
+os.register_at_fork(after_in_child=_spare_ids.clear)
+_IDS_AT_ONCE = 512
+
+
+def new_event_id() -> str:
+    """A new event id: a random (version 4) UUID as text, as ``str(uuid.uuid4())`` makes it,
+    but made 512 at a time from one read of ``os.urandom``; ``uuid4`` took 2.5 us per
+    event, a twentieth of an import."""
+    while True:
+        try:
+            return _spare_ids.pop()
+        except IndexError:  # none left (or another thread took the last one): make more
+            _spare_ids.extend(_uuid4_texts(_IDS_AT_ONCE))
+
+
+def _uuid4_texts(count: int) -> list[str]:
+    """``count`` random UUIDs as text, with RFC 9562's version (4) and variant bits set."""
+    raw = bytearray(os.urandom(16 * count))
+    for at in range(0, 16 * count, 16):
+        raw[at + 6] = raw[at + 6] & 0x0F | 0x40
+        raw[at + 8] = raw[at + 8] & 0x3F | 0x80
+    text = raw.hex()
+    return [
+        f"{text[at : at + 8]}-{text[at + 8 : at + 12]}-{text[at + 12 : at + 16]}-"
+        f"{text[at + 16 : at + 20]}-{text[at + 20 : at + 32]}"
+        for at in range(0, 32 * count, 32)
+    ]
 
 
 def _as_uuid(value: Any) -> uuid.UUID:

@@ -1394,3 +1394,16 @@ def test_the_write_paths_leaf_and_row_are_the_exact_ones(
     if data_json:  # else the row is written the long way
         envelope = Envelope(hash="cd" * 32, **fields)
         assert stored_row_state(envelope, data_json) == stored_state(envelope)
+
+
+def test_a_new_fact_draft_is_the_dataclasss_own() -> None:
+    """``Draft.new_fact`` skips the frozen ``__init__``; it must make the very same draft."""
+    import dataclasses
+
+    from ledger.events import Draft
+
+    made = Draft.new_fact("river", "PhaseChanged", "broker", {"phase": "planning"}, None)
+    built = Draft("river", "PhaseChanged", "broker", {"phase": "planning"}, None)
+    assert vars(made) == vars(built) and made == built and not made.is_restore
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.actor = "someone"  # type: ignore[misc]

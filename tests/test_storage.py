@@ -366,3 +366,20 @@ def test_a_reader_sees_what_another_ledger_wrote_since(tmp_path: Path) -> None:
         writer.import_jsonl(jsonl(*founding()[2:]))
         streams.close()
         assert len(reader.stream(PID)) == len(founding())
+
+
+def test_new_event_ids_are_random_version_4_uuids_never_shared_with_a_forked_child() -> None:
+    """Ids are made ahead in blocks; a forked child must not hand out its parent's."""
+    from ledger import store
+
+    made = [store.new_event_id() for _ in range(3 * 512 + 7)]
+    assert len(set(made)) == len(made)
+    for text in made:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)
+    spare = list(store._spare_ids)
+    assert spare  # the parent holds ids made ahead
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        child = pool.apply(store.new_event_id)
+    assert child not in spare and child not in made
