@@ -31,6 +31,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
+import orjson
+
 from ledger.canonical import envelope_leaf, format_time, leaf_bytes, leaf_hash, quote_json
 from ledger.catalogue import Catalogue
 from ledger.errors import (
@@ -228,6 +230,16 @@ class _FrozenDecoder:
 
 
 _decode_frozen = _FrozenDecoder()
+
+
+def _flat_row(state: bytes) -> Any:
+    """The row's JSON read by ``orjson``, or None where it refuses it."""
+    try:
+        return orjson.loads(state)
+    except orjson.JSONDecodeError:
+        return None
+
+
 _STREAM_OF = operator.itemgetter(0)
 _TOPIC_START = len(TOPIC_PREFIX)
 _new_envelope = functools.partial(object.__new__, Envelope)
@@ -236,9 +248,18 @@ _setattr = object.__setattr__
 
 def envelope_from_state(version: int, topic: str, state: bytes) -> Envelope:
     """The event of a stored row, parsed straight from its JSON (the audit's read path, where
-    this is most of the cost of reading: no copy, no dataclass ``__init__``)."""
-    text = state.decode("utf-8")
-    stored = _decode_frozen(text)
+    this is most of the cost of reading: no copy, no dataclass ``__init__``).
+
+    Most events' data is flat: no list, and no object but the row's, its timestamp's and the
+    data's own. Those rows are read by ``orjson`` (about twice as fast as ``json``), and only
+    the data made read-only; the others, and any row ``orjson`` refuses (an integer past 64
+    bits, say), go through ``json`` with every object frozen on the way."""
+    stored = _flat_row(state) if b"[" not in state and state.count(b"{") == 3 else None
+    if stored is None:
+        stored = _decode_frozen(state.decode("utf-8"))
+        data = stored["data"]
+    else:
+        data = MappingProxyType(stored["data"])
     envelope = _new_envelope()
     _setattr(  # what Envelope.frozen does, minus the keyword-argument dict
         envelope,
@@ -251,7 +272,7 @@ def envelope_from_state(version: int, topic: str, state: bytes) -> Envelope:
             "occurred_on": stored["occurred_on"],
             "recorded_at": _recorded_at(stored["timestamp"]["_data_"]),
             "actor": stored["actor"],
-            "data": stored["data"],
+            "data": data,
             "hash": stored["hash"],
             "signer": stored.get("signer"),
             "signature": stored.get("signature"),

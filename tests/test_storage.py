@@ -9,6 +9,7 @@ import sys
 import threading
 import uuid
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -383,3 +384,36 @@ def test_new_event_ids_are_random_version_4_uuids_never_shared_with_a_forked_chi
     with context.Pool(1) as pool:
         child = pool.apply(store.new_event_id)
     assert child not in spare and child not in made
+
+
+def _frozen_deep(value: Any) -> bool:
+    if isinstance(value, dict | list):
+        return False
+    if isinstance(value, MappingProxyType):
+        return all(_frozen_deep(v) for v in value.values())
+    if isinstance(value, tuple):
+        return all(_frozen_deep(v) for v in value)
+    return True
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"phase": "planning"},  # flat: read by orjson
+        {"text": "a { brace", "n": 3},  # a brace in a text: read by json
+        {"attendees": ["ngo-sonar", "telco-x"]},  # a list
+        {"ratings": {"worth": "red", "trust": "green"}},  # a map inside
+        {"big": 2**70, "x": 1.5, "u": "é — € \U0001f600"},  # past 64 bits: orjson refuses
+    ],
+)
+def test_stored_rows_read_back_as_the_same_event_frozen_deep(data: dict[str, Any]) -> None:
+    from ledger.events import thaw
+    from ledger.store import envelope_from_state, stored_state
+
+    event = Envelope(
+        id="e-1", partnership=PID, seq=4, type="PhaseChanged", occurred_on="2026-03-01",
+        recorded_at="2026-03-01T10:00:00.123456Z", actor="broker", data=data, hash="ab" * 32,
+    )  # fmt: skip
+    read = envelope_from_state(4, "pledger:PhaseChanged", stored_state(event))
+    assert read == event and thaw(read.data) == data
+    assert _frozen_deep(read.data)
