@@ -51,6 +51,10 @@ def json_report(report: AuditReport) -> str:
     return _with_blocks(text, marker, cast("list[str]", findings))
 
 
+#: The attribute a prepared finding keeps its JSON text in.
+_KEPT = "_json_text"
+
+
 def prepare_json(finding: Finding) -> None:
     """Write ``finding``'s text in the JSON report now, and keep it with the finding (set
     past its frozen ``__setattr__``: equality, hashing and ``as_dict`` read fields only).
@@ -62,10 +66,6 @@ def prepare_json(finding: Finding) -> None:
 def _kept_text(finding: Finding) -> str | None:
     kept = finding.__dict__
     return kept[_KEPT] if _KEPT in kept else _finding_text(finding)
-
-
-#: The attribute a prepared finding keeps its JSON text in.
-_KEPT = "_json_text"
 
 
 def indented_report(data: dict[str, Any]) -> str:
