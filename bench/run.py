@@ -39,6 +39,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from bench.generate import DEFAULT_ROUNDS, NOW, SIZES, one_partnership, sized, write_jsonl
+from ledger.importer import usable_cpus
 
 BENCH = Path(__file__).resolve().parent
 SCAN = BENCH / "scan.py"
@@ -232,8 +233,9 @@ def mask(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
-def _import(ctx: Context, url: str) -> Child:
-    child = run_child([ctx.pledger, "--db", url, "import", str(ctx.jsonl)], ctx.env, ctx.workdir)
+def _import(ctx: Context, url: str, *options: str) -> Child:
+    command = [ctx.pledger, "--db", url, "import", *options, str(ctx.jsonl)]
+    child = run_child(command, ctx.env, ctx.workdir)
     if not child.stdout.startswith(f"imported {ctx.events} events"):
         raise BenchError(f"import of {ctx.jsonl} said: {child.stdout[:300]}")
     return child
@@ -358,10 +360,15 @@ def _audit(
 
 
 def bench_database(
-    ctx: Context, label: str, url: str, baseline: Callable[[], float]
+    ctx: Context,
+    label: str,
+    url: str,
+    baseline: Callable[[], float],
+    serial_url: str | None = None,
 ) -> tuple[list[Row], dict[str, Any]]:
     """Import, then the plain scan and the audit with 1 and ``ctx.jobs`` processes, on one
     database; ``baseline`` inserts the imported rows again, plainly, and returns its time.
+    With ``serial_url`` (an empty database), the import is also timed in one process there.
     Returns the rows and the last audit's report."""
     key = label.lower()
     ctx.say(f"{label}: importing {ctx.events:,} events with `pledger import`")
@@ -369,6 +376,10 @@ def bench_database(
     imported = importing.wall
     ctx.say(f"{label}: the same rows by plain bulk insert")
     bulk = baseline()
+    serial = None
+    if serial_url is not None:
+        ctx.say(f"{label}: importing {ctx.events:,} events with `pledger import --jobs 1`")
+        serial = _import(ctx, serial_url, "--jobs", "1")
     scans: list[Child] = []
     solo: list[Child] = []
     pooled: list[Child] = []
@@ -399,7 +410,7 @@ def bench_database(
     rows = [
         Row(
             f"{key}.import",
-            "import, events/s (1 run)",
+            f"import (default --jobs: {usable_cpus()} processes), events/s (1 run)",
             label,
             f"{_rate(n, imported)}; peak RSS {_mb(importing.maxrss_kb):.0f} MB",
             f"plain executemany insert of the same rows: {_rate(n, bulk)}",
@@ -409,6 +420,24 @@ def bench_database(
             n / imported,
             n / bulk,
         ),
+    ]
+    if serial is not None:
+        rows.append(
+            Row(
+                f"{key}.import_serial",
+                "import --jobs 1 (one process), events/s (1 run)",
+                label,
+                f"{_rate(n, serial.wall)}; peak RSS {_mb(serial.maxrss_kb):.0f} MB",
+                f"plain executemany insert of the same rows: {_rate(n, bulk)}",
+                f"{serial.wall / bulk:.1f}x the insert time; the default is "
+                f"{serial.wall / imported:.2f}x faster",
+                f">= {IMPORT_MIN_RATE:,} ev/s{goal}",
+                _verdict(n / serial.wall >= IMPORT_MIN_RATE),
+                n / serial.wall,
+                n / bulk,
+            )
+        )
+    rows += [
         Row(
             f"{key}.audit",
             f"full audit --jobs 1, events/s ({runs})",
@@ -854,12 +883,16 @@ def _run_in(
         say=say,
     )
     db = workdir / "ledger.db"
+    serial_db = workdir / "serial-import.db"
     rows, audited = bench_database(
         ctx,
         "SQLite",
         _sqlite_url(db),
         lambda: sqlite_bulk_insert(db, workdir / "bulk-insert.db"),
+        _sqlite_url(serial_db),
     )
+    for path in serial_db.parent.glob(serial_db.name + "*"):
+        path.unlink()
     report.rows += rows
     report.plugins = [f"{p['name']} {p['version']}" for p in audited.get("plugins", [])]
     for finding in audited.get("findings", []):

@@ -45,6 +45,13 @@ delimiter_option = click.option(
 @actor_option
 @on_option
 @key_option
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    help="JSON Lines: check and hash a large file in this many processes, each taking whole "
+    "partnerships [default: the usable cores; 1 with --key].",
+)
 @click.pass_context
 def import_(
     ctx: click.Context,
@@ -55,6 +62,7 @@ def import_(
     actor: str | None,
     occurred_on: str | None,
     key_file: str | None,
+    jobs: int | None,
 ) -> None:
     """Import events from a JSON Lines or CSV file (- for standard input): all or none.
 
@@ -67,6 +75,8 @@ def import_(
     if file != "-" and not Path(file).is_file():
         raise InvalidInput(f"cannot read {file}: no such file")
     if fmt == "csv":
+        if jobs is not None:
+            raise click.UsageError("--jobs applies to JSON Lines import (CSV is read in one go)")
         written = _import_csv(ctx, file, event_type, partnership, actor, occurred_on, key_file)
     else:
         given = [event_type, partnership, occurred_on]
@@ -74,25 +84,30 @@ def import_(
             given.append(actor)
         if any(value is not None for value in given):
             raise click.UsageError(CSV_ONLY)
-        written = _import_jsonl(ctx, file, key_file)
+        written = _import_jsonl(ctx, file, key_file, jobs)
     ranges = written.ranges()
     detail = ", ".join(f"{pid} {a}-{b}" for pid, (a, b) in ranges.items())
     count = written.count
     click.echo(f"imported {count} event{'s' * (count != 1)}" + (f" ({detail})" if detail else ""))
 
 
-def _import_jsonl(ctx: click.Context, file: str, key_file: str | None = None) -> Written:
+def _import_jsonl(
+    ctx: click.Context, file: str, key_file: str | None = None, jobs: int | None = None
+) -> Written:
+    from ledger.importer import usable_cpus
+
     signer = signer_for(key_file)  # signs each new fact; restore lines keep their own
+    jobs = jobs or usable_cpus()
     with open_ledger(ctx, create=True) as ledger:
         if file == "-":
             with tempfile.NamedTemporaryFile(prefix="pledger-stdin-") as spool:
                 # spooled so that a retry against a concurrent writer can read it again
                 shutil.copyfileobj(sys.stdin.buffer, spool)
                 spool.flush()
-                return ledger.import_file(Path(spool.name), signer=signer)
+                return ledger.import_file(Path(spool.name), signer=signer, jobs=jobs)
         try:
             with progress_bar("Importing") as progress:
-                return ledger.import_file(Path(file), signer=signer, progress=progress)
+                return ledger.import_file(Path(file), signer=signer, progress=progress, jobs=jobs)
         except OSError as exc:
             raise InvalidInput(f"cannot read {file}: {exc.strerror}") from None
 

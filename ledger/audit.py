@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -365,19 +364,7 @@ class _Claims:
 
 
 def _worker_context(ledger: Ledger) -> Any:
-    """How the workers start. Forked where that is safe, which makes them start in
-    milliseconds rather than most of a second: on Linux, in a process running no other thread
-    (a fork copies only the calling thread, so a lock another thread held would stay locked),
-    after closing this process's pooled database connections so that no child inherits one
-    (SQLite and PostgreSQL both forbid sharing a connection across a fork; each worker opens
-    its own). Spawned everywhere else (and with a progress bar, which runs a thread)."""
-    import multiprocessing
-    import threading
-
-    if sys.platform == "linux" and threading.active_count() == 1:
-        ledger.release_connections()
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context("spawn")
+    return ledger.process_context()
 
 
 _worker: dict[str, Any] = {}

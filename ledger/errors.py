@@ -56,6 +56,18 @@ class LedgerError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickled by its fields (a parallel import sends it between processes): the default
+        # would call the class again with the final message, which most __init__s refuse
+        return _rebuild, (type(self), self.__dict__)
+
+
+def _rebuild(cls: type[LedgerError], fields: dict[str, Any]) -> LedgerError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, fields["message"])
+    error.__dict__.update(fields)
+    return error
+
 
 class InvalidEvent(LedgerError):
     """An event that EVENTS.md does not allow: names the event, the field and the value."""

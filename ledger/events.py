@@ -356,6 +356,13 @@ def read_drafts(stream: IO[bytes]) -> Iterator[tuple[int, Draft]]:
     Blank lines are skipped; a line over 1 MiB, bad UTF-8 or bad JSON is refused with its
     line number.
     """
+    for lineno, raw in read_lines(stream):
+        yield lineno, parse_line(lineno, raw)
+
+
+def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(line number, line)`` for the lines of a JSON Lines byte stream that are not
+    blank; a line over 1 MiB is refused with its number."""
     lineno = 0
     while True:
         raw = stream.readline(MAX_LINE_BYTES + 2)
@@ -365,20 +372,24 @@ def read_drafts(stream: IO[bytes]) -> Iterator[tuple[int, Draft]]:
         content = raw[: -len(_terminator(raw))] if raw.endswith(b"\n") else raw
         if len(content) > MAX_LINE_BYTES:
             raise InvalidInput(f"longer than 1 MiB ({MAX_LINE_BYTES:,} bytes)").at_line(lineno)
-        if not raw.strip():
-            continue
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput(f"not valid UTF-8 at byte {exc.start}").at_line(lineno) from None
-        if lineno == 1 and text.startswith("\ufeff"):
-            text = text[1:]
-        try:
-            yield lineno, parse_draft(loads(text))
-        except InvalidInput as exc:
-            raise exc.at_line(lineno) from None
-        except InvalidEvent as exc:
-            raise exc.at_line(lineno) from None
+        if raw.strip():
+            yield lineno, raw
+
+
+def parse_line(lineno: int, raw: bytes) -> Draft:
+    """The draft one line of JSON Lines holds; bad UTF-8 or JSON is refused with its number."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"not valid UTF-8 at byte {exc.start}").at_line(lineno) from None
+    if lineno == 1 and text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        return parse_draft(loads(text))
+    except InvalidInput as exc:
+        raise exc.at_line(lineno) from None
+    except InvalidEvent as exc:
+        raise exc.at_line(lineno) from None
 
 
 PARTNER_KINDS = ("partner", "partners", "with")

@@ -22,6 +22,7 @@ import operator
 import os
 import re
 import sqlite3
+import sys
 import threading
 import time
 import uuid
@@ -38,6 +39,7 @@ from ledger.catalogue import Catalogue
 from ledger.errors import (
     ConflictError,
     InvalidEvent,
+    InvalidInput,
     LedgerError,
     NoLedger,
     NotIntact,
@@ -83,6 +85,11 @@ _SCHEMA_LOCK = 0x706C6564  # "pled"
 _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar(
     "pledger_immediate", default=False
 )
+#: A stored row as inserted: (stream id as the column binds it, version, topic, state).
+Row = tuple[Any, int, str, bytes]
+#: A stream a write has opened: its validation state, its Merkle frontier, and whether its
+#: lines so far restore events (None before the first).
+OpenStream = tuple[PartnershipState, Frontier, "bool | None"]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -368,11 +375,15 @@ class Written:
     _ranges: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def add(self, event: Envelope, keep: bool) -> None:
-        self.count += 1
-        first, _ = self._ranges.get(event.partnership, (event.seq, event.seq))
-        self._ranges[event.partnership] = (first, event.seq)
+        self.note(event.partnership, event.seq)
         if keep:
             self.events.append(event)
+
+    def note(self, partnership: str, seq: int) -> None:
+        """Count one event written, without keeping it."""
+        self.count += 1
+        first, _ = self._ranges.get(partnership, (seq, seq))
+        self._ranges[partnership] = (first, seq)
 
     def ranges(self) -> dict[str, tuple[int, int]]:
         """First and last new seq per partnership."""
@@ -457,6 +468,21 @@ class Ledger:
         self._readers.clear()
         if "_app" in self.__dict__:  # never made just to be closed
             self._engine.dispose()
+
+    def process_context(self) -> Any:
+        """How worker processes start (a parallel audit or import). Forked where that is
+        safe, which makes them start in milliseconds rather than most of a second: on Linux,
+        in a process running no other thread (a fork copies only the calling thread, so a
+        lock another thread held would stay locked), after closing this ledger's database
+        connections so that no child inherits one (SQLite and PostgreSQL both forbid sharing
+        a connection across a fork; each worker opens its own). Spawned everywhere else (and
+        with a progress bar, which runs a thread)."""
+        import multiprocessing
+
+        if sys.platform == "linux" and threading.active_count() == 1:
+            self.release_connections()
+            return multiprocessing.get_context("fork")
+        return multiprocessing.get_context("spawn")
 
     def __enter__(self) -> Ledger:
         return self
@@ -712,11 +738,27 @@ class Ledger:
         return self.append(read_drafts(stream), signer=signer)
 
     def import_file(
-        self, path: Path, *, signer: Signer | None = None, progress: Progress | None = None
+        self,
+        path: Path,
+        *,
+        signer: Signer | None = None,
+        progress: Progress | None = None,
+        jobs: int = 1,
     ) -> Written:
         """Import a JSON Lines file, streaming: memory stays bounded by the partnerships'
         state, not the file's size, and the new events are counted rather than kept.
-        ``progress`` hears (bytes read, bytes in all) now and then."""
+        ``progress`` hears (bytes read, bytes in all) now and then. With ``jobs`` > 1, a
+        large file is checked and hashed in that many processes (``ledger.importer``; not
+        when signing, whose key stays in this process): the same rows, in the same order."""
+        if jobs < 1:
+            raise InvalidInput(f"--jobs {jobs} must be 1 or more")
+        if jobs > 1 and signer is None:
+            from ledger import importer
+
+            if path.stat().st_size >= importer.PARALLEL_MIN_BYTES:
+                return self._retried(
+                    lambda: importer.import_in_parallel(self, path, jobs, progress)
+                )
 
         def lines() -> Iterator[tuple[int | None, Draft]]:
             with open(path, "rb") as stream:
@@ -730,7 +772,7 @@ class Ledger:
                     yield item
                 progress(total, total)
 
-        return self._append(lines, keep=False, signer=signer)
+        return self._retried(lambda: self._write(lines(), False, signer))
 
     def append(
         self, drafts: Iterable[tuple[int | None, Draft]], *, signer: Signer | None = None
@@ -738,23 +780,17 @@ class Ledger:
         """Check and write events atomically: every one, or none and a ``LedgerError``.
         With ``signer``, each new fact that carries no signature of its own is signed."""
         items = list(drafts)
-        return self._append(lambda: iter(items), keep=True, signer=signer)
+        return self._retried(lambda: self._write(iter(items), True, signer))
 
-    def _append(
-        self,
-        source: Callable[[], Iterable[tuple[int | None, Draft]]],
-        *,
-        keep: bool,
-        signer: Signer | None = None,
-    ) -> Written:
-        """Write what ``source`` yields in one transaction, retried from the start (``source``
-        is read again) when a concurrent writer wins a race."""
+    def _retried(self, write: Callable[[], Written]) -> Written:
+        """Run a write (one transaction), again from the start when a concurrent writer
+        wins a race, a bounded number of times."""
         import sqlalchemy.exc
         from eventsourcing.persistence import IntegrityError, OperationalError
 
         for attempt in range(WRITE_ATTEMPTS):
             try:
-                return self._write(source(), keep, signer)
+                return write()
             except (
                 IntegrityError,
                 OperationalError,
@@ -775,10 +811,31 @@ class Ledger:
     ) -> Written:
         """One transaction: each partnership is locked and replayed when first met; events are
         checked in order and inserted in batches; the tree heads are recorded at the end."""
-        from sqlalchemy import text
-
         clock = format_time(now())
         written = Written()
+        with self._write_session() as session:
+            streams: dict[str, OpenStream] = {}
+            batch: list[Row] = []
+            for line, draft in items:
+                envelope, row = self._place_line(session, streams, line, draft, clock, signer)
+                written.add(envelope, keep)
+                batch.append(row)
+                if len(batch) >= BATCH_SIZE:
+                    self._insert(session, batch)
+                    batch = []
+            if batch:
+                self._insert(session, batch)
+            for pid in written.ranges():
+                self._record_head(session, pid, streams[pid][1], clock)
+        return written
+
+    @contextlib.contextmanager
+    def _write_session(self) -> Iterator[Any]:
+        """A write transaction that holds the write lock from its first moment (``BEGIN
+        IMMEDIATE`` on SQLite, the table lock on PostgreSQL), so that what it reads of the
+        ledger cannot change under it until it commits."""
+        from sqlalchemy import text
+
         token = _immediate.set(True)
         try:
             with self._datastore.transaction(commit=True) as session:
@@ -788,51 +845,49 @@ class Ledger:
                     # notification ids commit in order; taken first, before any partnership's
                     # lock, so that two writers never wait for each other in a cycle
                     session.execute(text(f"LOCK TABLE {EVENTS_TABLE} IN EXCLUSIVE MODE"))
-                open_streams: dict[str, tuple[PartnershipState, Frontier, bool | None]] = {}
-                batch: list[tuple[Any, int, str, bytes]] = []
-                for line, draft in items:
-                    try:
-                        pid = draft.partnership
-                        if pid not in open_streams:
-                            open_streams[pid] = self._open_stream(session, pid)
-                        state, frontier, restoring = open_streams[pid]
-                        if restoring is not None and restoring != draft.is_restore:
-                            raise InvalidEvent(
-                                draft.type,
-                                "seq",
-                                draft.seq,
-                                f"restore lines and new facts of {pid} cannot be mixed in one file",
-                            )
-                        open_streams[pid] = (state, frontier, draft.is_restore)
-                        envelope, data_json = self._place(
-                            state, draft, self._parse(draft), clock, signer
-                        )
-                    except LedgerError as exc:
-                        raise exc.at_line(line) if line is not None else exc from None
-                    frontier.append(bytes.fromhex(envelope.hash))
-                    written.add(envelope, keep)
-                    batch.append(
-                        (
-                            self._stream_value(envelope.partnership),
-                            envelope.seq,
-                            TOPIC_PREFIX + envelope.type,
-                            stored_row_state(envelope, data_json)
-                            if data_json
-                            else stored_state(envelope),
-                        )
-                    )
-                    if len(batch) >= BATCH_SIZE:
-                        self._insert(session, batch)
-                        batch = []
-                if batch:
-                    self._insert(session, batch)
-                for pid in written.ranges():
-                    self._record_head(session, pid, open_streams[pid][1], clock)
+                else:
+                    session.connection()  # begins the transaction (BEGIN IMMEDIATE) now
+                yield session
         finally:
             _immediate.reset(token)
-        return written
 
-    def _insert(self, session: Any, rows: list[tuple[Any, int, str, bytes]]) -> None:
+    def _place_line(
+        self,
+        session: Any,
+        streams: dict[str, OpenStream],
+        line: int | None,
+        draft: Draft,
+        clock: str,
+        signer: Signer | None,
+    ) -> tuple[Envelope, Row]:
+        """Check one draft against its stream (opened the first time it is met, inside
+        ``session`` or, without one, as last committed) and return it as stored and its row."""
+        try:
+            pid = draft.partnership
+            if pid not in streams:
+                streams[pid] = self._open_stream(session, pid)
+            state, frontier, restoring = streams[pid]
+            if restoring is not None and restoring != draft.is_restore:
+                raise InvalidEvent(
+                    draft.type,
+                    "seq",
+                    draft.seq,
+                    f"restore lines and new facts of {pid} cannot be mixed in one file",
+                )
+            streams[pid] = (state, frontier, draft.is_restore)
+            envelope, data_json = self._place(state, draft, self._parse(draft), clock, signer)
+        except LedgerError as exc:
+            raise exc.at_line(line) if line is not None else exc from None
+        frontier.append(bytes.fromhex(envelope.hash))
+        row = (
+            self._stream_value(pid),
+            envelope.seq,
+            TOPIC_PREFIX + envelope.type,
+            stored_row_state(envelope, data_json) if data_json else stored_state(envelope),
+        )
+        return envelope, row
+
+    def _insert(self, session: Any, rows: list[Row]) -> None:
         """Insert rows as eventsourcing-sqlalchemy's recorder stores them, in one
         ``executemany`` on the driver: binding 1,000 rows through the column types costs more
         than inserting them."""
@@ -859,26 +914,22 @@ class Ledger:
             )
         return etype.parse_data(draft.data)
 
-    def _open_stream(
-        self, session: Any, pid: str
-    ) -> tuple[PartnershipState, Frontier, bool | None]:
+    def _open_stream(self, session: Any, pid: str) -> OpenStream:
         """Lock a partnership for this transaction, replay its validation state and load its
         Merkle frontier from the last tree head (rebuilt from the stored hashes only for a
         stream that has no head yet). A head that does not match the stream refuses the
         write: appending would bury the mismatch."""
-        from sqlalchemy import text
-
-        if self.dialect == "postgresql":
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(pid)})
+        if session is not None:
+            self._lock_stream(session, pid)
         stored = self.stream(pid, session)
         state = self._replay(pid, stored)
-        row = session.execute(
-            text(
-                "SELECT size, frontier FROM pledger_tree_heads WHERE partnership = :p "
-                "ORDER BY size DESC LIMIT 1"
-            ),
+        with self._rows(
+            "SELECT size, frontier FROM pledger_tree_heads WHERE partnership = :p "
+            "ORDER BY size DESC LIMIT 1",
             {"p": pid},
-        ).first()
+            session,
+        ) as rows:
+            row = next(iter(rows), None)
         if row is None:
             frontier = Frontier()
             for event in stored:
@@ -891,6 +942,14 @@ class Ledger:
         else:
             frontier = Frontier.from_json(json.loads(row[1]))
         return state, frontier, None
+
+    def _lock_stream(self, session: Any, pid: str) -> None:
+        """Lock a partnership for the rest of the transaction (PostgreSQL; a SQLite write
+        holds the whole file's write lock already)."""
+        if self.dialect == "postgresql":
+            from sqlalchemy import text
+
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _lock_key(pid)})
 
     def _record_head(self, session: Any, pid: str, frontier: Frontier, clock: str) -> None:
         from sqlalchemy import text

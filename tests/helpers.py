@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import io
 import json
 import shutil
 import sys
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 PID = "music-chain"
@@ -122,3 +125,21 @@ def pledger_executable() -> str:
     if found is None:  # pragma: no cover - the package is installed with its script
         raise AssertionError("no `pledger` console script beside the interpreter or on PATH")
     return found
+
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def bench_module(module: str) -> ModuleType:
+    """``bench.<module>`` from the source tree. The root conftest keeps the root off
+    ``sys.path`` (its ``ledger/`` lacks the installed subpackages), so load the package by
+    path rather than put the root back."""
+    if "bench" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "bench", BENCH / "__init__.py", submodule_search_locations=[str(BENCH)]
+        )
+        assert spec is not None and spec.loader is not None
+        package = importlib.util.module_from_spec(spec)
+        sys.modules["bench"] = package
+        spec.loader.exec_module(package)
+    return importlib.import_module(f"bench.{module}")
