@@ -70,10 +70,14 @@ def import_in_parallel(
     clock = format_time(now())
     total = path.stat().st_size
     context = ledger.process_context()
-    workers = []
+    forked = context.get_start_method() == "fork"
+    workers: list[tuple[Any, Any]] = []
     try:
         for shard in range(jobs):
             here, there = context.Pipe()
+            # a forked worker closes the ends this process keeps (its own and those made for
+            # the workers before it): else, this process killed, it would wait for ever
+            keep = [conn.fileno() for _, conn in workers] + [here.fileno()] if forked else []
             process = context.Process(
                 target=_work,
                 args=(
@@ -82,6 +86,7 @@ def import_in_parallel(
                     (shard, jobs),
                     clock,
                     there,
+                    keep,
                 ),
                 name=f"pledger-import-{shard}",
                 daemon=True,
@@ -193,8 +198,12 @@ def _work(
     shard: tuple[int, int],
     clock: str,
     conn: Any,
+    inherited: list[int],
 ) -> None:
-    """A worker: place the lines of its partnerships and send their rows (see the module)."""
+    """A worker: place the lines of its partnerships and send their rows (see the module).
+    ``inherited`` are the parent's ends of the pipes, which a forked worker holds too."""
+    for fd in inherited:
+        os.close(fd)
     url, catalogue, require_signatures = opening
     mine, shards = shard
     items: list[Item] = []

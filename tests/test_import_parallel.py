@@ -8,6 +8,8 @@ import json
 import os
 import pickle
 import sqlite3
+import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ from ledger.cli.main import cli as main
 from ledger.integrity import verify_ledger
 from ledger.store import EVENTS_TABLE, Ledger, _as_uuid, sqlite_path
 
-from helpers import bench_module, founding
+from helpers import bench_module, founding, pledger_executable
 
 generate = bench_module("generate")
 
@@ -323,3 +325,48 @@ def test_cli_jobs(source: Path, sqlite_url: str, tmp_path: Path, parallel: None)
         main, ["--db", sqlite_url, "import", "-j", "2", "--type", "PartnerJoined", str(sheet)]
     )
     assert csv.exit_code == 2 and "--jobs applies to JSON Lines" in csv.output
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc")
+def test_workers_end_when_the_import_is_killed(tmp_path: Path, sqlite_url: str) -> None:
+    """Killed, the import leaves no worker behind: each holds only its own end of its pipe,
+    so it sees the end at its next message."""
+    path = tmp_path / "big.jsonl"
+    generate.write_jsonl(path, generate.sized(24_000, seed=3))
+    assert path.stat().st_size >= importer.PARALLEL_MIN_BYTES
+    command = [pledger_executable(), "--db", sqlite_url, "import", "--jobs", "2", str(path)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(children := _children(proc.pid)) < 2:
+        assert proc.poll() is None and time.monotonic() < deadline, "no workers started"
+        time.sleep(0.01)
+    time.sleep(0.5)  # the workers are at work (or still waiting to start): either way
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 20
+    while any(_running(child) for child in children):
+        assert time.monotonic() < deadline, "a worker outlived the killed import"
+        time.sleep(0.05)
+    with Ledger(sqlite_url) as ledger:
+        assert ledger.partnerships() == []
