@@ -1407,3 +1407,74 @@ def test_a_new_fact_draft_is_the_dataclasss_own() -> None:
     assert vars(made) == vars(built) and made == built and not made.is_restore
     with pytest.raises(dataclasses.FrozenInstanceError):
         made.actor = "someone"  # type: ignore[misc]
+
+
+_JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.sampled_from('ab:" \\\u00e9\U0001f600{}[],'), max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(alphabet=st.sampled_from('ab:" '), max_size=3), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal with the same types all the way down (1 == 1.0 == Decimal(1) otherwise)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
+
+
+@settings(max_examples=400, deadline=None)
+@given(value=_JSON_VALUES, spaced=st.booleans(), duplicate=st.booleans(), ascii=st.booleans())
+@example(value={"a": ":", "b": 1}, spaced=True, duplicate=True, ascii=False)
+@example(value={"a": 1.5}, spaced=False, duplicate=False, ascii=False)
+@example(value={'a"': {"b": 1}, "c": '\\":'}, spaced=True, duplicate=True, ascii=True)
+def test_quick_loads_answers_only_what_strict_loads_would(
+    value: Any, spaced: bool, duplicate: bool, ascii: bool
+) -> None:
+    """orjson's reading of a line is taken only when it is the strict parser's: same values,
+    same types (Decimal, never float), and no duplicate key merged away."""
+    from ledger.events import loads, quick_loads
+
+    separators = (", ", ": ") if spaced else (",", ":")
+    text = json.dumps(value, separators=separators, ensure_ascii=ascii)
+    if duplicate and text.startswith("{") and text != "{}":
+        key = next(iter(value))
+        text = "{" + json.dumps(key) + ': "x", ' + text[1:]  # the key twice
+    raw = text.encode("utf-8")
+    try:
+        strict = loads(raw)
+    except LedgerError:
+        assert quick_loads(raw) is None
+        return
+    quick = quick_loads(raw)
+    assert quick is None or _same(quick, strict)
+
+
+def test_import_reads_lines_quickly_and_strictly_alike(sqlite_url: str) -> None:
+    """A line read quickly and one read the strict way (a text that opens with a colon looks
+    like one more key) import alike; a duplicate key is still refused, naming the line."""
+    from ledger.events import quick_loads
+
+    plain = json.dumps(line("PrincipleAdopted", {"principle": "p1", "text": 'caf\u00e9 "hi"'}))
+    strict = json.dumps(line("PrincipleAdopted", {"principle": "p2", "text": ":-)"}))
+    assert quick_loads(plain.encode()) is not None and quick_loads(strict.encode()) is None
+    doubled = plain.replace('"text"', '"text": "x", "text"')
+    assert quick_loads(doubled.encode()) is None
+    with Ledger(sqlite_url) as ledger:
+        ledger.import_jsonl(jsonl(*founding()))
+        ledger.import_jsonl(io.BytesIO((plain + "\n" + strict + "\n").encode()))
+        texts = [e.data["text"] for e in ledger.stream(PID)[-2:]]
+        assert texts == ['caf\u00e9 "hi"', ":-)"]
+        with pytest.raises(LedgerError, match=r'^line 2: duplicate JSON key "text"'):
+            ledger.import_jsonl(io.BytesIO((plain + "\n" + doubled + "\n").encode()))
