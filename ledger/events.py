@@ -14,8 +14,6 @@ from types import MappingProxyType
 from typing import IO, Any
 from uuid import UUID
 
-import orjson
-
 from ledger.canonical import fast_dumps, format_time, leaf_bytes, leaf_hash
 from ledger.catalogue import DATE_RE, ID_RE, SHA256_RE, NonFinite
 from ledger.errors import InvalidEvent, InvalidInput, show
@@ -233,51 +231,6 @@ _strict = json.JSONDecoder(
 ).decode
 
 
-#: A key's closing quote and its colon. Every key's end matches; so may a quote before a
-#: colon inside a text or one opening a text that starts with a colon, which only ever makes
-#: the count higher.
-_KEY_END = re.compile(rb'"\s*:')
-
-
-def quick_loads(raw: bytes) -> Any:
-    """``loads`` of a line through ``orjson`` (several times faster) when its answer is
-    provably the strict parser's, else None: orjson reads it, it holds no binary float
-    (strict JSON reads fractions as Decimal), and it has as many keys as the text has key
-    ends. orjson keeps one of two duplicate keys, so a duplicate makes its count lower than
-    the text's, which is never lower than the keys written: equal counts mean no duplicate.
-    Everything orjson refuses (NaN, numbers past 64 bits, bad UTF-8, a byte-order mark, lone
-    surrogates) goes the strict way, which gives its own error."""
-    try:
-        value = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
-    if _count_keys(value) != len(_KEY_END.findall(raw)):
-        return None
-    return value
-
-
-def _count_keys(value: Any) -> int:
-    """Keys of every object in ``value``; -1 (matching no count) if it holds a float."""
-    if type(value) is dict:
-        count = len(value)
-        items: Iterable[Any] = value.values()
-    elif type(value) is list:
-        count = 0
-        items = value
-    else:
-        return -1 if type(value) is float else 0
-    for item in items:
-        if type(item) in _NESTED:
-            inner = _count_keys(item)
-            if inner < 0:
-                return -1
-            count += inner
-    return count
-
-
-_NESTED = frozenset({dict, list, float})
-
-
 def loads(text: str | bytes) -> Any:
     """Strict JSON: duplicate keys, NaN and Infinity refused; fractions parse as Decimal."""
     try:
@@ -426,22 +379,17 @@ def read_lines(stream: IO[bytes]) -> Iterator[tuple[int, bytes]]:
 def parse_line(lineno: int, raw: bytes) -> Draft:
     """The draft one line of JSON Lines holds; bad UTF-8 or JSON is refused with its number."""
     try:
-        obj = quick_loads(raw)
-        if obj is None:
-            obj = loads(_line_text(lineno, raw))
-        return parse_draft(obj)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"not valid UTF-8 at byte {exc.start}").at_line(lineno) from None
+    if lineno == 1 and text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        return parse_draft(loads(text))
     except InvalidInput as exc:
         raise exc.at_line(lineno) from None
     except InvalidEvent as exc:
         raise exc.at_line(lineno) from None
-
-
-def _line_text(lineno: int, raw: bytes) -> str:
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"not valid UTF-8 at byte {exc.start}") from None
-    return text[1:] if lineno == 1 and text.startswith("\ufeff") else text
 
 
 PARTNER_KINDS = ("partner", "partners", "with")
