@@ -118,7 +118,8 @@ def envelope_leaf(fields: Mapping[str, Any]) -> tuple[bytes, str]:
     except (TypeError, ValueError):
         return leaf_bytes(fields), ""
     keys = list(data)
-    plain = keys == sorted(keys) and not any(_holds_map(v) for v in data.values())
+    # one "{" in the text: no map inside (a brace in a text only sends it the long way)
+    plain = text.count("{") == 1 and keys == sorted(keys)
     if (
         plain
         and not _FLOAT_TOKEN.search(text)
@@ -139,19 +140,6 @@ def envelope_leaf(fields: Mapping[str, Any]) -> tuple[bytes, str]:
         f'"type":{quote_json(fields["type"])}}}'
     )
     return leaf.encode("utf-8"), text
-
-
-_NOT_CONTAINERS = frozenset({str, int, bool, float, type(None), Decimal})
-
-
-def _holds_map(value: Any) -> bool:
-    """Whether ``value`` is a map or a list holding one at any depth (its keys would need
-    sorting, so the data's own text is not canonical)."""
-    if type(value) in _NOT_CONTAINERS:  # most values: skip the (slow) abstract-class check
-        return False
-    if isinstance(value, Mapping):
-        return True
-    return isinstance(value, (list, tuple)) and any(_holds_map(item) for item in value)
 
 
 def leaf_bytes(envelope: Mapping[str, Any]) -> bytes:

@@ -186,10 +186,12 @@ class Field:
     name: str
     kind: str
     required: bool = True
+    #: The values an enumeration's field may take (None for other kinds); looked up once,
+    #: since every value checked asks.
+    enum: tuple[str, ...] | None = field(init=False, repr=False, compare=False)
 
-    @property
-    def enum(self) -> tuple[str, ...] | None:
-        return ENUMS.get(self.kind)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "enum", ENUMS.get(self.kind))
 
     @property
     def is_list(self) -> bool:
@@ -213,9 +215,14 @@ class EventType:
     phase: str = ""
     seed: str = ""
     by_name: Mapping[str, Field] = field(init=False, repr=False, compare=False)
+    #: Whether the fields are declared in canonical (sorted) order, so that data checked in
+    #: declaration order comes out canonical with no sort.
+    in_order: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_name", {f.name: f for f in self.fields})
+        names = [f.name for f in self.fields]
+        object.__setattr__(self, "in_order", names == sorted(names))
 
     def parse_data(self, data: Any) -> dict[str, Any]:
         """Check every field on its own and return the data in canonical form."""
@@ -234,7 +241,8 @@ class EventType:
                     raise InvalidEvent(self.name, fld.name, None, "required field is missing")
                 continue
             out[fld.name] = parse_value(self.name, fld, value)
-        return dict(sorted(out.items()))  # canonical order: stored, hashed and shown alike
+        # canonical order: stored, hashed and shown alike
+        return out if self.in_order else dict(sorted(out.items()))
 
     def parse_text_value(self, name: str, text: str) -> Any:
         """Turn a command-line ``field=value`` into the JSON value the field expects."""
