@@ -1011,7 +1011,10 @@ class Ledger:
                 draft.hash,
                 f"does not match the event's content (computed {digest})",
             )
-        fields["data"] = freeze(data)  # a fresh dict of our own: freeze it once, here
+        # a fresh dict of our own: freeze it once, here; flat data (its compact text holds no
+        # map and no list) needs only the read-only view, not a walk
+        flat = data_json.count("{") == 1 and "[" not in data_json
+        fields["data"] = MappingProxyType(data) if flat else freeze(data)
         envelope = Envelope.frozen(hash=digest, **fields)
         state.admit(envelope)
         return envelope, data_json
