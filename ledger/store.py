@@ -239,12 +239,8 @@ class _FrozenDecoder:
 _decode_frozen = _FrozenDecoder()
 
 
-def _flat_row(state: bytes) -> Any:
-    """The row's JSON read by ``orjson``, or None where it refuses it."""
-    try:
-        return orjson.loads(state)
-    except orjson.JSONDecodeError:
-        return None
+#: What orjson reads as a container (anything else it gives is a plain value).
+_CONTAINERS = frozenset({dict, list})
 
 
 _STREAM_OF = operator.itemgetter(0)
@@ -257,16 +253,23 @@ def envelope_from_state(version: int, topic: str, state: bytes) -> Envelope:
     """The event of a stored row, parsed straight from its JSON (the audit's read path, where
     this is most of the cost of reading: no copy, no dataclass ``__init__``).
 
-    Most events' data is flat: no list, and no object but the row's, its timestamp's and the
-    data's own. Those rows are read by ``orjson`` (about twice as fast as ``json``), and only
-    the data made read-only; the others, and any row ``orjson`` refuses (an integer past 64
-    bits, say), go through ``json`` with every object frozen on the way."""
-    stored = _flat_row(state) if b"[" not in state and state.count(b"{") == 3 else None
-    if stored is None:
+    Rows are read by ``orjson`` (about twice as fast as ``json``) and only the data made
+    read-only: flat data (most events') by a read-only view of it, data holding maps or
+    lists by ``freeze``. A row ``orjson`` refuses (an integer past 64 bits, say) goes through
+    ``json`` with every object frozen on the way."""
+    try:
+        stored = orjson.loads(state)
+    except orjson.JSONDecodeError:
         stored = _decode_frozen(state.decode("utf-8"))
         data = stored["data"]
     else:
-        data = MappingProxyType(stored["data"])
+        data = stored["data"]
+        for value in data.values():
+            if type(value) in _CONTAINERS:
+                data = freeze(data)
+                break
+        else:
+            data = MappingProxyType(data)
     envelope = _new_envelope()
     _setattr(  # what Envelope.frozen does, minus the keyword-argument dict
         envelope,

@@ -399,11 +399,12 @@ def _frozen_deep(value: Any) -> bool:
 @pytest.mark.parametrize(
     "data",
     [
-        {"phase": "planning"},  # flat: read by orjson
-        {"text": "a { brace", "n": 3},  # a brace in a text: read by json
-        {"attendees": ["ngo-sonar", "telco-x"]},  # a list
+        {"phase": "planning"},  # flat: a read-only view of what orjson read
+        {"text": "a { brace [", "n": 3},  # braces in a text: still flat
+        {"attendees": ["ngo-sonar", "telco-x"]},  # a list: frozen by a walk
         {"ratings": {"worth": "red", "trust": "green"}},  # a map inside
-        {"big": 2**70, "x": 1.5, "u": "é — € \U0001f600"},  # past 64 bits: orjson refuses
+        {"deep": [{"a": [1, {"b": []}]}, ["x"]], "n": None},  # maps and lists in lists
+        {"big": 2**70, "x": 1.5, "u": "é — € \U0001f600"},  # past 64 bits: read by json
     ],
 )
 def test_stored_rows_read_back_as_the_same_event_frozen_deep(data: dict[str, Any]) -> None:
