@@ -165,7 +165,10 @@ def run_audit(
         if specs is None:
             results = _audit_here(ledger, partnerships, job, selected, progress)
         else:
-            total = len(partnerships) if partnerships is not None else ledger.count_partnerships()
+            if partnerships is not None:
+                total = len(partnerships)
+            else:  # only a progress bar needs it
+                total = ledger.count_partnerships() if progress else 0
             here = (ledger, selected)
             results = _audit_in_pool(
                 ledger.url, specs, partnerships, total, job, jobs, progress, here
