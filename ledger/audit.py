@@ -9,6 +9,7 @@ PL001 and the others still run.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -75,6 +76,12 @@ class AuditReport:
 
     @property
     def summary(self) -> dict[str, int]:
+        return dict(self._counts)
+
+    @functools.cached_property
+    def _counts(self) -> dict[str, int]:
+        """Findings by severity, and waived ones apart: counted once (a large audit has tens
+        of thousands, and the renderer and the exit code both ask)."""
         counts = dict.fromkeys((*reversed(SEVERITIES), "waived"), 0)
         for finding in self.findings:
             counts["waived" if finding.waived else finding.severity] += 1
@@ -91,9 +98,8 @@ class AuditReport:
             return 3
         if self.fail_on == "never":
             return 0
-        bar = SEVERITIES.index(self.fail_on)
-        failing = (f for f in self.findings if not f.waived)
-        return 1 if any(SEVERITIES.index(f.severity) >= bar for f in failing) else 0
+        counts = self._counts
+        return 1 if any(counts[s] for s in SEVERITIES[SEVERITIES.index(self.fail_on) :]) else 0
 
     def to_json(self, *, findings: Any = None) -> dict[str, Any]:
         """The versioned JSON form, the same for one partnership or many. ``findings`` stands

@@ -36,7 +36,12 @@ def json_report(report: AuditReport) -> str:
     finding and partnership written straight from its fields: a large audit has tens of
     thousands of findings, and making a dict of each only to write it cost more than writing
     it; or, for findings ``prepare_json`` was given, from the text kept with them."""
-    findings = [_kept_text(finding) for finding in report.findings]
+    findings = [finding.__dict__.get(_KEPT) for finding in report.findings]
+    if None in findings:  # not prepared: written here
+        findings = [
+            _finding_text(f) if text is None else text
+            for f, text in zip(report.findings, findings, strict=True)
+        ]
     if None in findings:  # a field of an unusual type (an int subclass, say): the general way
         return indented_report(report.to_json())
     audited = [
@@ -61,11 +66,6 @@ def prepare_json(finding: Finding) -> None:
     A parallel audit calls it in the process that made each finding (``run_audit``'s
     ``prepare``), so that every process writes its share of the report's text."""
     object.__setattr__(finding, _KEPT, _finding_text(finding))
-
-
-def _kept_text(finding: Finding) -> str | None:
-    kept = finding.__dict__
-    return kept[_KEPT] if _KEPT in kept else _finding_text(finding)
 
 
 def indented_report(data: dict[str, Any]) -> str:
