@@ -86,7 +86,7 @@ def audit_stages(db: Path) -> dict[str, Any]:
             pass
 
     clock = now()
-    views = []
+    views: list[PartnershipView] = []
 
     def fold() -> None:
         views.clear()

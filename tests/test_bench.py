@@ -187,6 +187,9 @@ def test_bench_quick_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     pooled = next(row for row in report.rows if row.key == "sqlite.audit_jobs")
     ceiling = re.search(r"2 plain scans at once: ([0-9.]+)x the throughput of one", pooled.baseline)
     assert ceiling and float(ceiling[1]) > 0, pooled.baseline
+    audits = re.search(r"2 audits --jobs 1 at once: ([0-9.]+)x", pooled.baseline)
+    assert audits and float(audits[1]) > 0, pooled.baseline
+    assert re.search(r"\(\d+% of what 2 audits at once gave\)", pooled.ratio), pooled.ratio
     assert "Pledger bench: 700 events" in printed and f"wrote {results}" in printed
     for fact in ("CPU:", "RAM:", "Python", "SQLite", "pledger 0.", "700 events"):
         assert fact in written
