@@ -945,10 +945,10 @@ def _notes(
     runs = "a single run" if ctx.repeat == 1 else f"the median of {ctx.repeat} runs"
     notes = [
         f"Generating the JSON Lines file took {generated:.1f} s (not part of any figure).",
-        f"Large measurements (import, bulk insert, scan, audits) are {runs} each, in the order "
-        "import, bulk insert, then scan, audit --jobs 1, audit --jobs "
-        f"{ctx.jobs}, {ctx.jobs} plain scans at once; the database files are in the page cache "
-        "for all of them alike. "
+        "The import and the bulk insert run once; scans and audits are "
+        f"{runs} each, in the order scan, audit --jobs 1, audit --jobs {ctx.jobs}, "
+        f"{ctx.jobs} plain scans at once, {ctx.jobs} audits --jobs 1 at once; the database "
+        "files are in the page cache for all of them alike. "
         f"Short ones are the median of {ctx.short_repeat} (the {partnership_events:,}-event "
         "partnership) or "
         f"{ctx.startup_runs} interleaved runs (start-up), best shown beside; PASS/MISS is "
