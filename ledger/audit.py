@@ -76,20 +76,24 @@ class AuditReport:
 
     @property
     def summary(self) -> dict[str, int]:
-        return dict(self._counts)
+        return dict(self._tally[0])
 
     @functools.cached_property
-    def _counts(self) -> dict[str, int]:
-        """Findings by severity, and waived ones apart: counted once (a large audit has tens
-        of thousands, and the renderer and the exit code both ask)."""
+    def _tally(self) -> tuple[dict[str, int], bool]:
+        """Findings by severity (waived ones apart), and whether a rule crashed: counted in
+        one pass, once (a large audit has tens of thousands of findings, and the renderer and
+        the exit code both ask)."""
         counts = dict.fromkeys((*reversed(SEVERITIES), "waived"), 0)
+        crashed = False
         for finding in self.findings:
             counts["waived" if finding.waived else finding.severity] += 1
-        return counts
+            if finding.rule == "PL001":
+                crashed = True
+        return counts, crashed
 
     @property
     def crashed(self) -> bool:
-        return any(f.rule == "PL001" for f in self.findings)
+        return self._tally[1]
 
     @property
     def exit_code(self) -> int:
@@ -98,7 +102,7 @@ class AuditReport:
             return 3
         if self.fail_on == "never":
             return 0
-        counts = self._counts
+        counts = self._tally[0]
         return 1 if any(counts[s] for s in SEVERITIES[SEVERITIES.index(self.fail_on) :]) else 0
 
     def to_json(self, *, findings: Any = None) -> dict[str, Any]:
