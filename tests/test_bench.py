@@ -206,3 +206,14 @@ def test_bench_quick_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_bench_masks_passwords() -> None:
     url = "postgresql+psycopg://bench:s3cret@db.example.org:5432/x"
     assert bench_run.mask(url) == "postgresql+psycopg://bench:***@db.example.org:5432/x"
+
+
+def test_ratios_are_the_median_of_each_rounds_own_ratio() -> None:
+    """A figure and its baseline are paired by round: a slow minute that hits one round's
+    audit and the next round's scan must not show up as a ratio no round had."""
+    audits, scans = [10.0, 30.0, 12.0], [5.0, 10.0, 4.0]  # rounds: 2.0, 3.0, 3.0
+    assert bench_run._paired(audits, scans) == 3.0  # the medians' ratio would be 12/5 = 2.4
+    assert bench_run._rounds(audits, scans) == " (rounds: 2.00, 3.00, 3.00)"
+    assert bench_run._rounds([10.0], [5.0]) == ""  # one run: nothing to spread
+    with pytest.raises(ValueError):
+        bench_run._paired([1.0, 2.0], [1.0])
