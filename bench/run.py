@@ -195,17 +195,21 @@ def _verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
+def _ratios(figures: Sequence[float], baselines: Sequence[float]) -> list[float]:
+    """Each round's figure over the baseline taken beside it in the same round."""
+    return [figure / base for figure, base in zip(figures, baselines, strict=True)]
+
+
 def _paired(figures: Sequence[float], baselines: Sequence[float]) -> float:
-    """The median of each run's figure over the baseline taken beside it in the same round."""
-    return _median([figure / base for figure, base in zip(figures, baselines, strict=True)])
+    """The median of the rounds' own ratios."""
+    return _median(_ratios(figures, baselines))
 
 
 def _rounds(figures: Sequence[float], baselines: Sequence[float]) -> str:
     """Each round's own ratio, for the reader to see the spread behind a median."""
     if len(figures) < 2:
         return ""
-    ratios = ", ".join(f"{f / b:.2f}" for f, b in zip(figures, baselines, strict=True))
-    return f" (rounds: {ratios})"
+    return f" (rounds: {', '.join(f'{r:.2f}' for r in _ratios(figures, baselines))})"
 
 
 def _median(values: Sequence[float]) -> float:
@@ -430,17 +434,16 @@ def bench_database(
         audits_together.append(_audits_at_once(ctx, url, ctx.jobs))
     runs = "1 run" if ctx.repeat == 1 else f"median of {ctx.repeat}"
     n = ctx.events
-    scan_s = _median([c.wall for c in scans])
-    solo_s = _median([c.wall for c in solo])
-    pooled_s = _median([c.wall for c in pooled])
+    scan_walls = [c.wall for c in scans]
+    solo_walls = [c.wall for c in solo]
+    pooled_walls = [c.wall for c in pooled]
+    scan_s, solo_s, pooled_s = _median(scan_walls), _median(solo_walls), _median(pooled_walls)
     scan_kb = max(c.maxrss_kb for c in scans)
     solo_kb = max(c.maxrss_kb for c in solo)
     pooled_kb = max(c.maxrss_kb for c in pooled)
     pooled_tree_kb = max(max(c.tree_kb, c.maxrss_kb) for c in pooled)
     # each ratio is the median of the runs' own ratios: a figure and its baseline taken a
     # minute apart share that minute's machine, which drifts by a fifth over a long bench
-    solo_walls = [c.wall for c in solo]
-    scan_walls, pooled_walls = [c.wall for c in scans], [c.wall for c in pooled]
     audit_ratio = _paired(solo_walls, scan_walls)
     speedup = _paired(solo_walls, pooled_walls)
     pooled_ratio = _paired(pooled_walls, scan_walls)
