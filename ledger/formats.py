@@ -28,7 +28,7 @@ PRINCIPLE_ORDER = (
 
 
 def render_json(report: AuditReport, stream: IO[str]) -> None:
-    stream.write(json_report(report) + "\n")
+    stream.write("".join([*_json_parts(report), "\n"]))  # one write: StringIO keeps it as is
 
 
 def json_report(report: AuditReport) -> str:
@@ -36,6 +36,11 @@ def json_report(report: AuditReport) -> str:
     finding and partnership written straight from its fields: a large audit has tens of
     thousands of findings, and making a dict of each only to write it cost more than writing
     it; or, for findings ``prepare_json`` was given, from the text kept with them."""
+    return "".join(_json_parts(report))
+
+
+def _json_parts(report: AuditReport) -> list[str]:
+    """``json_report``'s text in parts, to be joined or written one after another."""
     findings = [finding.__dict__.get(_KEPT) for finding in report.findings]
     if None in findings:  # not prepared: written here
         findings = [
@@ -43,17 +48,15 @@ def json_report(report: AuditReport) -> str:
             for f, text in zip(report.findings, findings, strict=True)
         ]
     if None in findings:  # a field of an unusual type (an int subclass, say): the general way
-        return indented_report(report.to_json())
+        return [indented_report(report.to_json())]
     audited = [
         _PARTNERSHIP_TEXT % (_encode_text(p.id), int.__repr__(p.events), _encode_text(p.checkpoint))
         for p in report.partnerships
     ]
     marker = f"findings-{uuid.uuid4().hex}"
-    data = report.to_json(findings=marker)
-    data["partnerships"] = f"partnerships-{marker}"
+    data = report.to_json(partnerships=f"partnerships-{marker}", findings=marker)
     text = json.dumps(data, indent=2, ensure_ascii=False)
-    text = _with_blocks(text, f"partnerships-{marker}", audited)
-    return _with_blocks(text, marker, cast("list[str]", findings))
+    return _spliced(text, {f"partnerships-{marker}": audited, marker: cast("list[str]", findings)})
 
 
 #: The attribute a prepared finding keeps its JSON text in.
@@ -81,14 +84,21 @@ def indented_report(data: dict[str, Any]) -> str:
         return json.dumps(data, indent=2, ensure_ascii=False)
     marker = f"findings-{uuid.uuid4().hex}"
     text = json.dumps({**data, "findings": marker}, indent=2, ensure_ascii=False)
-    return _with_blocks(text, marker, cast("list[str]", blocks))
+    return "".join(_spliced(text, {marker: cast("list[str]", blocks)}))
 
 
-def _with_blocks(text: str, marker: str, blocks: list[str]) -> str:
-    """``text`` (a report indented with the string ``marker`` in place of a top-level list)
-    with the list's items, each already indented, in its place."""
-    listed = "[\n" + ",\n".join(blocks) + "\n  ]" if blocks else "[]"
-    return text.replace(f'"{marker}"', listed, 1)
+def _spliced(text: str, lists: dict[str, list[str]]) -> list[str]:
+    """``text`` (a report indented with marker strings in place of top-level lists) in parts,
+    with each list's items (each already indented) where its marker was. Parts, not one
+    string: a large report is tens of megabytes, and each ``+`` or ``replace`` on it copied
+    all of it again."""
+    parts: list[str] = []
+    rest = text
+    for marker, blocks in sorted(lists.items(), key=lambda item: text.index(f'"{item[0]}"')):
+        head, rest = rest.split(f'"{marker}"', 1)
+        parts += [head, "[\n", ",\n".join(blocks), "\n  ]"] if blocks else [head, "[]"]
+    parts.append(rest)
+    return parts
 
 
 _encode_text: Callable[[str], str] = json.encoder.encode_basestring

@@ -280,6 +280,19 @@ def test_an_audit_leaves_the_garbage_collector_as_it_found_it(
     assert gc.get_threshold() == before and gc.get_freeze_count() == 0
 
 
+def test_the_report_leaves_the_audit_in_the_collectors_oldest_generation(many: str) -> None:
+    """What the audit kept goes to the oldest generation without being traced, so the first
+    young collection after a large audit does not trace every finding."""
+    import gc
+
+    with Ledger(many) as led:
+        report = run_audit(led)
+    assert report.findings
+    oldest = {id(obj) for obj in gc.get_objects(generation=2)}
+    assert id(report.findings[0]) in oldest and id(report.partnerships[0]) in oldest
+    assert gc.get_freeze_count() == 0
+
+
 @pytest.mark.parametrize("jobs", [2, 3, 8])
 def test_the_shards_of_a_parallel_audit_cover_every_stream_id_once(jobs: int) -> None:
     """Shards are ranges of stream ids, the last quarter finer; together they must cover the
