@@ -676,6 +676,24 @@ def versions(postgres_url: str | None) -> dict[str, str]:
     return found
 
 
+def byte_compile() -> str:
+    """Byte-compile Pledger's modules where they are installed, as ``pip install`` does, and
+    say so. An editable checkout run with PYTHONDONTWRITEBYTECODE=1 (set on the development
+    machines) compiles every module it imports from source on every start, which no
+    installed Pledger does: that added 13 ms to ``--version``, 27 ms to ``--help`` and about
+    40 ms to an audit's start-up."""
+    import compileall
+    import importlib.util
+
+    folders = []
+    for package in ("ledger", "ledger.cli", "ledger.plugins"):
+        spec = importlib.util.find_spec(package)
+        folders += list(spec.submodule_search_locations or []) if spec else []
+    compiled = all(compileall.compile_dir(folder, quiet=2) for folder in folders)
+    setting = "PYTHONDONTWRITEBYTECODE is set" if sys.dont_write_bytecode else "bytecode written"
+    return f"{'compiled' if compiled else 'NOT all compiled'} before timing ({setting})"
+
+
 # -- PostgreSQL --------------------------------------------------------------------------------
 
 
@@ -897,7 +915,7 @@ def _run_in(
         seed=args.seed,
         rounds=args.rounds,
         machine=machine(),
-        versions=versions(postgres),
+        versions={**versions(postgres), "Pledger's byte code:": byte_compile()},
         note=args.note,
     )
     for stale in ("ledger.db", "bulk-insert.db", "partnership.db"):  # a --workdir used before

@@ -193,6 +193,7 @@ def test_bench_quick_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert "Pledger bench: 700 events" in printed and f"wrote {results}" in printed
     for fact in ("CPU:", "RAM:", "Python", "SQLite", "pledger 0.", "700 events"):
         assert fact in written
+    assert "- Pledger's byte code: compiled before timing" in written
     assert report.events == 700 and report.partnerships >= 3
     assert {"FT001"} <= set(report.findings)
     assert "## Where the time went" in written
@@ -217,3 +218,21 @@ def test_ratios_are_the_median_of_each_rounds_own_ratio() -> None:
     assert bench_run._rounds([10.0], [5.0]) == ""  # one run: nothing to spread
     with pytest.raises(ValueError):
         bench_run._paired([1.0, 2.0], [1.0])
+
+
+def test_the_bench_times_pledger_byte_compiled_as_installed() -> None:
+    """``pip install`` byte-compiles; an editable checkout under PYTHONDONTWRITEBYTECODE=1
+    would compile its modules on every start, so the bench compiles them first."""
+    import importlib.util
+
+    import ledger.cli.main
+    import ledger.formats
+    import ledger.plugins.equity
+
+    modules = (ledger.formats, ledger.cli.main, ledger.plugins.equity)
+    cached = [Path(importlib.util.cache_from_source(str(m.__file__))) for m in modules]
+    for path in cached:
+        path.unlink(missing_ok=True)
+    said = bench_run.byte_compile()
+    assert said.startswith("compiled before timing"), said
+    assert all(path.is_file() for path in cached), cached
