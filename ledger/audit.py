@@ -11,6 +11,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import itertools
+import os
+import pickle
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -321,7 +324,9 @@ def _audit_in_pool(
     stream ids, each read in one ordered pass (chosen partnerships go in chunks instead).
     Every process claims the next unclaimed piece from one shared counter when it is free, so
     none waits on pieces queued for another: the audit ends at most one piece after the first
-    process runs out of work, and this process works while spawned workers start."""
+    process runs out of work, and this process works while spawned workers start. Workers
+    hand their results over in files (``_spooled``)."""
+    import tempfile
     from concurrent.futures import ProcessPoolExecutor
 
     work: list[Any]
@@ -340,18 +345,28 @@ def _audit_in_pool(
     ledger, rules = here
     context = _worker_context(ledger)
     claims = _Claims(context, work)
-    with ProcessPoolExecutor(
-        jobs - 1, mp_context=context, initializer=_worker_start, initargs=(url, specs, job, claims)
-    ) as pool:
+    with (
+        tempfile.TemporaryDirectory(prefix="pledger-audit-") as spool,
+        ProcessPoolExecutor(
+            jobs - 1,
+            mp_context=context,
+            initializer=_worker_start,
+            initargs=(url, specs, job, claims, spool),
+        ) as pool,
+    ):
         # one call per piece at most: each claims a piece when a worker runs it (or none)
         pending = {pool.submit(_worker_audit) for _ in work}
-        while (item := claims.next()) is not None:
-            collect(_audit_work(ledger, item, job, rules))
-            for future in [f for f in pending if f.done()]:
-                pending.discard(future)
-                collect(future.result())
-        for future in pending:
-            collect(future.result())
+        try:
+            while (item := claims.next()) is not None:
+                collect(_audit_work(ledger, item, job, rules))
+                for future in [f for f in pending if f.done()]:
+                    pending.discard(future)
+                    collect(_unspooled(future.result()))
+            for future in pending:
+                collect(_unspooled(future.result()))
+        except BaseException:
+            claims.close()  # the workers stop after the piece they are on
+            raise
     return results
 
 
@@ -372,6 +387,11 @@ class _Claims:
         self.work = work
         self.claimed = context.Value("q", 0)
 
+    def close(self) -> None:
+        """Claim every piece left, so that no process starts another."""
+        with self.claimed.get_lock():
+            self.claimed.value = len(self.work)
+
     def next(self) -> Any:
         """The next unclaimed piece, or None when every piece is claimed."""
         with self.claimed.get_lock():
@@ -389,7 +409,7 @@ def _worker_context(ledger: Ledger) -> Any:
 _worker: dict[str, Any] = {}
 
 
-def _worker_start(url: str, specs: tuple[str, ...], job: _Job, claims: _Claims) -> None:
+def _worker_start(url: str, specs: tuple[str, ...], job: _Job, claims: _Claims, spool: str) -> None:
     from ledger.manager import plugin_catalogue
     from ledger.store import Ledger
 
@@ -402,16 +422,41 @@ def _worker_start(url: str, specs: tuple[str, ...], job: _Job, claims: _Claims) 
     _worker["ledger"] = Ledger(url, create=False, catalogue=plugin_catalogue(pm))
     _worker["job"] = job
     _worker["claims"] = claims
+    _worker["spool"] = spool
+    _worker["spooled"] = itertools.count()
 
 
-def _worker_audit() -> list[Result]:
-    """Audit the next unclaimed piece, if any is left."""
+def _worker_audit() -> str | None:
+    """Audit the next unclaimed piece, if any is left: the name of the file its results are
+    in (``_spooled``), or None."""
     if _worker["missing"]:
         raise InvalidInput(f"rules {', '.join(_worker['missing'])} did not load in a worker")
     work = _worker["claims"].next()
     if work is None:
+        return None
+    results = _audit_work(_worker["ledger"], work, _worker["job"], _worker["rules"])
+    return _spooled(results, _worker["spool"], f"{os.getpid()}-{next(_worker['spooled'])}")
+
+
+def _spooled(results: list[Result], spool: str, name: str) -> str:
+    """Write a worker's ``results`` to a file in ``spool``, for the parent to read
+    (``_unspooled``). A piece's findings are a megabyte or more of pickle; sent back through
+    the pool, they went through a 64 KB pipe that the parent, busy auditing, drained a chunk at
+    a time, and the worker waited: 0.15 s of a million-event audit, against 0.03 s here."""
+    path = os.path.join(spool, f"{name}.pickle")
+    with open(path, "wb") as file:
+        pickle.dump(results, file, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _unspooled(path: str | None) -> list[Result]:
+    """The results a worker spooled to ``path`` (the file is removed), or none."""
+    if path is None:
         return []
-    return _audit_work(_worker["ledger"], work, _worker["job"], _worker["rules"])
+    with open(path, "rb") as file:
+        data = file.read()
+    os.unlink(path)
+    return cast("list[Result]", pickle.loads(data))
 
 
 def _audit_work(

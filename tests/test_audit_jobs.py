@@ -110,6 +110,70 @@ def test_a_parallel_audit_prepares_each_findings_json_where_it_was_made(
     assert formats.json_report(pooled) == alone
 
 
+def test_workers_hand_their_results_over_in_files_and_leave_none_behind(
+    many: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A worker writes each piece's results to a file in a private folder for this process
+    to read (a pipe made it wait); the files and the folder are gone when the audit ends,
+    and when it fails."""
+    import tempfile
+
+    import ledger.audit
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    read: list[str] = []
+    unspooled = ledger.audit._unspooled
+
+    def recorded(path: str | None) -> list[object]:
+        if path is not None:
+            read.append(path)
+            assert Path(path).parent.parent == temp and Path(path).is_file()
+        return unspooled(path)  # type: ignore[return-value]
+
+    monkeypatch.setattr(ledger.audit, "_unspooled", recorded)
+    with Ledger(many) as led:
+        alone = run_audit(led)
+        pooled = run_audit(led, jobs=2)
+        assert pooled.to_json() == alone.to_json()
+        assert list(temp.iterdir()) == []
+
+        def failing(*args: object) -> None:
+            raise RuntimeError("disk on fire")
+
+        monkeypatch.setattr(ledger.audit, "_unspooled", failing)
+        with pytest.raises(RuntimeError, match="disk on fire"):
+            run_audit(led, jobs=2)
+    assert read and not any(Path(path).exists() for path in read)
+    assert list(temp.iterdir()) == []
+
+
+def test_closed_claims_give_no_more_pieces() -> None:
+    """When this process fails, it claims every piece left, so workers stop at once instead
+    of auditing the rest of the ledger for nothing."""
+    import multiprocessing
+
+    from ledger.audit import _Claims
+
+    claims = _Claims(multiprocessing.get_context("spawn"), ["a", "b", "c"])
+    assert claims.next() == "a"
+    claims.close()
+    assert claims.next() is None
+
+
+def test_spooled_results_come_back_as_they_went() -> None:
+    from ledger.audit import AuditedPartnership, _spooled, _unspooled
+    from ledger.rules import Finding
+
+    finding = Finding("FT001", "n", "p", "error", "p-1", "partnership:p-1", None, "m", (3, 4))
+    results = [(AuditedPartnership("p-1", 7, "ab"), [finding])]
+    with __import__("tempfile").TemporaryDirectory() as spool:
+        path = _spooled(results, spool, "piece")  # type: ignore[arg-type]
+        assert _unspooled(path) == results and not Path(path).exists()
+    assert _unspooled(None) == []
+
+
 @pytest.mark.parametrize("beside_a_thread", [False, True])
 def test_workers_fork_when_alone_and_spawn_beside_another_thread(
     many: str, beside_a_thread: bool, monkeypatch: pytest.MonkeyPatch
