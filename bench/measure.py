@@ -66,7 +66,9 @@ class TreeSampler(threading.Thread):
 
 def measure(argv: list[str], sample: bool) -> dict[str, float | int]:
     """Run ``argv`` (stdout and stderr inherited) and return its wall time, exit code, peak
-    RSS as ``wait4`` reports it and, with ``sample``, the sampled peak of its tree."""
+    RSS and CPU seconds (user and system) as ``wait4`` reports them (its own and those of the
+    processes it waited for: a pool's workers) and, with ``sample``, the sampled peak of its
+    tree."""
     start = time.perf_counter()
     proc = subprocess.Popen(argv)
     sampler = TreeSampler(proc.pid) if sample else None
@@ -79,6 +81,7 @@ def measure(argv: list[str], sample: bool) -> dict[str, float | int]:
         "wall": wall,
         "code": proc.returncode,
         "maxrss_kb": usage.ru_maxrss,
+        "cpu": usage.ru_utime + usage.ru_stime,
         "tree_kb": sampler.stop() if sampler else 0,
     }
 

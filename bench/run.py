@@ -77,9 +77,10 @@ class BenchError(Exception):
 
 @dataclass(frozen=True)
 class Child:
-    """One command run: wall time (start-up included), the peak RSS the kernel reports for it
-    (``wait4``: its largest process, waited-for descendants included) and, when sampled, the
-    peak of its whole process tree's summed RSS."""
+    """One command run: wall time (start-up included), the peak RSS and the CPU seconds the
+    kernel reports for it (``wait4``: its largest process and the CPU of all, waited-for
+    descendants included) and, when sampled, the peak of its whole process tree's summed
+    RSS."""
 
     wall: float
     maxrss_kb: int
@@ -87,6 +88,7 @@ class Child:
     code: int
     stdout: str
     stderr: str
+    cpu: float = 0.0
 
 
 def run_child(
@@ -123,6 +125,7 @@ def run_child(
         int(measured["code"]),
         stdout,
         stderr,
+        float(measured["cpu"]),
     )
     if child.code not in ok:
         raise BenchError(
@@ -450,6 +453,11 @@ def bench_database(
     # jobs scans' (audits') work over their wall time
     ceiling = ctx.jobs * _paired(scan_walls, together)
     audit_ceiling = ctx.jobs * _paired(solo_walls, audits_together)
+    # the speedup is the cores kept busy over the CPU time it took: the first is the pool's
+    # doing, the second mostly the machine's (two busy cores slow each other)
+    busy = _median([c.cpu / c.wall for c in pooled])
+    solo_busy = _median([c.cpu / c.wall for c in solo])
+    cpu_ratio = _paired([c.cpu for c in pooled], [c.cpu for c in solo])
     goal = "" if key == "sqlite" else " (goal)"
     rows = [
         Row(
@@ -504,7 +512,9 @@ def bench_database(
             f"{ctx.jobs} audits --jobs 1 at once: {audit_ceiling:.2f}x",
             f"{_down(speedup)}x faster than --jobs 1{_rounds(solo_walls, pooled_walls)} "
             f"({speedup / audit_ceiling:.0%} of what "
-            f"{ctx.jobs} audits at once gave); {pooled_ratio:.2f}x the scan time",
+            f"{ctx.jobs} audits at once gave); {pooled_ratio:.2f}x the scan time; "
+            f"{busy:.2f} of {ctx.jobs} cores busy (--jobs 1: {solo_busy:.2f}) "
+            f"for {cpu_ratio:.2f}x the CPU time of --jobs 1",
             f">= {JOBS_MIN_SPEEDUP}x faster than --jobs 1{goal}",
             _verdict(speedup >= JOBS_MIN_SPEEDUP),
             n / pooled_s,

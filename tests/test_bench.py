@@ -190,6 +190,12 @@ def test_bench_quick_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     audits = re.search(r"2 audits --jobs 1 at once: ([0-9.]+)x", pooled.baseline)
     assert audits and float(audits[1]) > 0, pooled.baseline
     assert re.search(r"\(\d+% of what 2 audits at once gave\)", pooled.ratio), pooled.ratio
+    busy = re.search(
+        r"([0-9.]+) of 2 cores busy \(--jobs 1: ([0-9.]+)\) for ([0-9.]+)x the CPU time",
+        pooled.ratio,
+    )
+    assert busy, pooled.ratio
+    assert 0 < float(busy[1]) <= 2.05 and 0 < float(busy[2]) <= 1.05 and float(busy[3]) > 0
     assert "Pledger bench: 700 events" in printed and f"wrote {results}" in printed
     for fact in ("CPU:", "RAM:", "Python", "SQLite", "pledger 0.", "700 events"):
         assert fact in written
