@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import cast
 
 import pytest
 from click.testing import CliRunner
@@ -110,8 +111,34 @@ def test_a_parallel_audit_prepares_each_findings_json_where_it_was_made(
     assert formats.json_report(pooled) == alone
 
 
+@pytest.fixture
+def workers_only(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """This process claims no piece of a parallel audit, so its workers audit everything
+    (else, on a small ledger, it may finish before they start); returns what they sent."""
+    import os
+
+    import ledger.audit
+
+    parent = os.getpid()
+    claim = ledger.audit._Claims.next
+    unspooled = ledger.audit._unspooled
+    sent: list[object] = []
+
+    def next_piece(self: ledger.audit._Claims) -> object:
+        return None if os.getpid() == parent else claim(self)
+
+    def received(what: ledger.audit.Sent) -> list[object]:
+        if what is not None:
+            sent.append(what if isinstance(what, str) else list(what))
+        return unspooled(what)  # type: ignore[return-value]
+
+    monkeypatch.setattr(ledger.audit._Claims, "next", next_piece)
+    monkeypatch.setattr(ledger.audit, "_unspooled", received)
+    return sent
+
+
 def test_workers_hand_their_results_over_in_files_and_leave_none_behind(
-    many: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    many: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, workers_only: list[object]
 ) -> None:
     """A worker writes each piece's results to a file in a private folder for this process
     to read (a pipe made it wait); the files and the folder are gone when the audit ends,
@@ -123,20 +150,12 @@ def test_workers_hand_their_results_over_in_files_and_leave_none_behind(
     temp = tmp_path / "temp"
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    read: list[str] = []
-    unspooled = ledger.audit._unspooled
-
-    def recorded(path: str | None) -> list[object]:
-        if path is not None:
-            read.append(path)
-            assert Path(path).parent.parent == temp and Path(path).is_file()
-        return unspooled(path)  # type: ignore[return-value]
-
-    monkeypatch.setattr(ledger.audit, "_unspooled", recorded)
     with Ledger(many) as led:
         alone = run_audit(led)
         pooled = run_audit(led, jobs=2)
         assert pooled.to_json() == alone.to_json()
+        read = [Path(cast("str", path)) for path in workers_only]
+        assert read and all(path.parent.parent == temp for path in read)
         assert list(temp.iterdir()) == []
 
         def failing(*args: object) -> None:
@@ -145,8 +164,37 @@ def test_workers_hand_their_results_over_in_files_and_leave_none_behind(
         monkeypatch.setattr(ledger.audit, "_unspooled", failing)
         with pytest.raises(RuntimeError, match="disk on fire"):
             run_audit(led, jobs=2)
-    assert read and not any(Path(path).exists() for path in read)
     assert list(temp.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["file", "folder"])
+def test_results_come_back_through_the_pool_when_no_file_can_be_written(
+    many: str, monkeypatch: pytest.MonkeyPatch, where: str, workers_only: list[object]
+) -> None:
+    """A full disk (no room for a worker's file, or for the folder) slows a parallel audit
+    down; it does not fail it."""
+    import tempfile
+
+    import ledger.audit
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    if where == "file":  # a forked worker inherits the patch
+        if sys.platform != "linux":
+            pytest.skip("workers fork only on Linux")
+        fork = __import__("multiprocessing").get_context("fork")
+        monkeypatch.setattr(
+            ledger.audit, "_worker_context", lambda led: (led.release_connections(), fork)[1]
+        )
+        monkeypatch.setattr(ledger.audit, "_spooled", full)
+    else:
+        monkeypatch.setattr(tempfile, "TemporaryDirectory", full)
+    with Ledger(many) as led:
+        alone = run_audit(led)
+        pooled = run_audit(led, jobs=2)
+    assert pooled.to_json() == alone.to_json()
+    assert workers_only and all(isinstance(sent, list) for sent in workers_only)
 
 
 def test_closed_claims_give_no_more_pieces() -> None:
@@ -162,16 +210,23 @@ def test_closed_claims_give_no_more_pieces() -> None:
     assert claims.next() is None
 
 
-def test_spooled_results_come_back_as_they_went() -> None:
+def test_spooled_results_come_back_as_they_went(tmp_path: Path) -> None:
+    import pickle
+    from typing import Any
+
     from ledger.audit import AuditedPartnership, _spooled, _unspooled
     from ledger.rules import Finding
 
     finding = Finding("FT001", "n", "p", "error", "p-1", "partnership:p-1", None, "m", (3, 4))
     results = [(AuditedPartnership("p-1", 7, "ab"), [finding])]
-    with __import__("tempfile").TemporaryDirectory() as spool:
-        path = _spooled(results, spool, "piece")  # type: ignore[arg-type]
-        assert _unspooled(path) == results and not Path(path).exists()
+    path = _spooled(results, str(tmp_path), "piece")
+    assert _unspooled(path) == results and not Path(path).exists()
+    assert _unspooled(results) == results  # sent through the pipe
     assert _unspooled(None) == []
+    unpicklable: list[Any] = [(AuditedPartnership("p-1", 7, "ab"), [lambda: 1])]
+    with pytest.raises((pickle.PicklingError, AttributeError)):  # a half-written file goes
+        _spooled(unpicklable, str(tmp_path), "bad")
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("beside_a_thread", [False, True])
