@@ -348,7 +348,9 @@ def _audit_in_pool(
     with contextlib.ExitStack() as stack:
         spool: str | None = None
         with contextlib.suppress(OSError):  # else results come back through the pool's pipe
-            spool = stack.enter_context(tempfile.TemporaryDirectory(prefix="pledger-audit-"))
+            spool = stack.enter_context(
+                tempfile.TemporaryDirectory(prefix="pledger-audit-", ignore_cleanup_errors=True)
+            )
         pool = stack.enter_context(
             ProcessPoolExecutor(
                 jobs - 1,
