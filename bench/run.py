@@ -1026,7 +1026,9 @@ def _notes(
         "wall time (1 scan's time x "
         f"{ctx.jobs} / the wall time of all {ctx.jobs}), and the same for {ctx.jobs} whole "
         "`audit --jobs 1` runs started together (each its own report, nothing shared: the "
-        "most a pool of processes sharing one audit could reach); the judgement uses neither.",
+        "most a pool of processes sharing one audit could reach); the judgement uses neither. "
+        "The cores busy are the CPU seconds of all of a run's processes over its wall time; "
+        "the speedup is that share against --jobs 1's over the CPU time against --jobs 1's.",
         "Ratios are the figure over its baseline: only they compare across runs on a shared "
         "machine; the absolute figures hold for this machine at this load. With repeats, a "
         "ratio is the median of each round's own ratio (the figure over the baseline taken "

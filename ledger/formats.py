@@ -88,13 +88,13 @@ def indented_report(data: dict[str, Any]) -> str:
 
 
 def _spliced(text: str, lists: dict[str, list[str]]) -> list[str]:
-    """``text`` (a report indented with marker strings in place of top-level lists) in parts,
-    with each list's items (each already indented) where its marker was. Parts, not one
-    string: a large report is tens of megabytes, and each ``+`` or ``replace`` on it copied
-    all of it again."""
+    """``text`` (a report indented with marker strings in place of top-level lists, given
+    here in the order they appear) in parts, with each list's items (each already indented)
+    where its marker was. Parts, not one string: a large report is tens of megabytes, and
+    each ``+`` or ``replace`` on it copied all of it again."""
     parts: list[str] = []
     rest = text
-    for marker, blocks in sorted(lists.items(), key=lambda item: text.index(f'"{item[0]}"')):
+    for marker, blocks in lists.items():
         head, rest = rest.split(f'"{marker}"', 1)
         parts += [head, "[\n", ",\n".join(blocks), "\n  ]"] if blocks else [head, "[]"]
     parts.append(rest)
