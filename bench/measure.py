@@ -12,6 +12,7 @@ process tree (pool workers included), read from /proc every 100 ms.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -24,6 +25,38 @@ PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 def tree_rss_kb(root: int) -> int:
     """Summed RSS of ``root`` and its descendants, read from /proc."""
+    total = 0
+    for pid in _tree(root):
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as statm:
+                total += int(statm.read().split()[1]) * PAGE_KB
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+#: Whether the kernel lists each thread's children (CONFIG_PROC_CHILDREN).
+LISTS_CHILDREN = os.path.exists(f"/proc/{os.getpid()}/task/{os.getpid()}/children")
+
+
+def _tree(root: int) -> list[int]:
+    """``root`` and its descendants: from each thread's list of children where the kernel
+    keeps one (a few files a sample), else from every process's parent (all of /proc: ~85
+    files, 1.4 ms a sample here, taken from the measured command when every core is busy)."""
+    if not LISTS_CHILDREN:
+        return _tree_from_parents(root)
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        with contextlib.suppress(OSError):  # a process that just ended
+            for task in os.scandir(f"/proc/{pid}/task"):
+                with contextlib.suppress(OSError), open(f"{task.path}/children", "rb") as kids:
+                    todo.extend(int(child) for child in kids.read().split())
+    return pids
+
+
+def _tree_from_parents(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -34,16 +67,12 @@ def tree_rss_kb(root: int) -> int:
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry.name))
-    total, todo = 0, [root]
+    pids, todo = [], [root]
     while todo:
         pid = todo.pop()
+        pids.append(pid)
         todo.extend(children.get(pid, ()))
-        try:
-            with open(f"/proc/{pid}/statm", "rb") as statm:
-                total += int(statm.read().split()[1]) * PAGE_KB
-        except (OSError, IndexError, ValueError):
-            continue
-    return total
+    return pids
 
 
 class TreeSampler(threading.Thread):

@@ -4,9 +4,12 @@ audit (findings, never a failure) on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
+import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -242,3 +245,37 @@ def test_the_bench_times_pledger_byte_compiled_as_installed() -> None:
     said = bench_run.byte_compile()
     assert said.startswith("compiled before timing"), said
     assert all(path.is_file() for path in cached), cached
+
+
+@pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="reads Linux's /proc")
+def test_the_rss_sampler_finds_the_whole_process_tree() -> None:
+    """The sampler walks the kernel's lists of children (cheap enough not to slow a command
+    that keeps every core busy); it must find what a scan of every process's parent finds,
+    grandchildren included, and sum their memory."""
+    import subprocess
+    import sys
+
+    measure = bench_module("measure")
+    if not measure.LISTS_CHILDREN:
+        pytest.skip("this kernel keeps no lists of children (CONFIG_PROC_CHILDREN)")
+    grandparent = subprocess.Popen(
+        [sys.executable, "-c", "import subprocess, sys; subprocess.run(['sleep', '30'])"],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(200):  # until the grandchild runs
+            tree = measure._tree(grandparent.pid)
+            if len(tree) == 2:
+                break
+            time.sleep(0.025)
+        assert len(tree) == 2, tree
+        assert sorted(tree) == sorted(measure._tree_from_parents(grandparent.pid))
+        each = [int(Path(f"/proc/{pid}/statm").read_text().split()[1]) for pid in tree]
+        page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
+        # both sleep, so their memory holds still: a few pages of slack for the reads between
+        assert abs(measure.tree_rss_kb(grandparent.pid) - sum(each) * page_kb) <= 64
+    finally:
+        for pid in measure._tree(grandparent.pid)[::-1]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        grandparent.wait()
