@@ -258,21 +258,27 @@ def test_the_rss_sampler_finds_the_whole_process_tree() -> None:
     measure = bench_module("measure")
     if not measure.LISTS_CHILDREN:
         pytest.skip("this kernel keeps no lists of children (CONFIG_PROC_CHILDREN)")
+    # grandparent (python) -> parent (python) -> child (sleep): the walk must go two deep
+    parent = "import subprocess; subprocess.run(['sleep', '30'])"
     grandparent = subprocess.Popen(
-        [sys.executable, "-c", "import subprocess, sys; subprocess.run(['sleep', '30'])"],
+        [
+            sys.executable,
+            "-c",
+            f"import subprocess, sys; subprocess.run([sys.executable, '-c', {parent!r}])",
+        ],
         stdout=subprocess.DEVNULL,
     )
     try:
-        for _ in range(200):  # until the grandchild runs
+        for _ in range(200):  # until the child runs
             tree = measure._tree(grandparent.pid)
-            if len(tree) == 2:
+            if len(tree) == 3:
                 break
             time.sleep(0.025)
-        assert len(tree) == 2, tree
+        assert len(tree) == 3, tree
         assert sorted(tree) == sorted(measure._tree_from_parents(grandparent.pid))
         each = [int(Path(f"/proc/{pid}/statm").read_text().split()[1]) for pid in tree]
         page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
-        # both sleep, so their memory holds still: a few pages of slack for the reads between
+        # all three wait, so their memory holds still: a few pages of slack for the reads between
         assert abs(measure.tree_rss_kb(grandparent.pid) - sum(each) * page_kb) <= 64
     finally:
         for pid in measure._tree(grandparent.pid)[::-1]:
