@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 
 PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
@@ -43,20 +44,25 @@ def _tree(root: int) -> list[int]:
     """``root`` and its descendants: from each thread's list of children where the kernel
     keeps one (a few files a sample), else from every process's parent (all of /proc: ~85
     files, 1.4 ms a sample here, taken from the measured command when every core is busy)."""
-    if not LISTS_CHILDREN:
-        return _tree_from_parents(root)
+    children_of = _listed_children if LISTS_CHILDREN else _children_from_parents()
     pids, todo = [], [root]
     while todo:
         pid = todo.pop()
         pids.append(pid)
-        with contextlib.suppress(OSError):  # a process that just ended
-            for task in os.scandir(f"/proc/{pid}/task"):
-                with contextlib.suppress(OSError), open(f"{task.path}/children", "rb") as kids:
-                    todo.extend(int(child) for child in kids.read().split())
+        todo.extend(children_of(pid))
     return pids
 
 
-def _tree_from_parents(root: int) -> list[int]:
+def _listed_children(pid: int) -> list[int]:
+    found: list[int] = []
+    with contextlib.suppress(OSError):  # a process that just ended
+        for task in os.scandir(f"/proc/{pid}/task"):
+            with contextlib.suppress(OSError), open(f"{task.path}/children", "rb") as kids:
+                found += [int(child) for child in kids.read().split()]
+    return found
+
+
+def _children_from_parents() -> Callable[[int], list[int]]:
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -67,12 +73,7 @@ def _tree_from_parents(root: int) -> list[int]:
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry.name))
-    pids, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        pids.append(pid)
-        todo.extend(children.get(pid, ()))
-    return pids
+    return lambda pid: children.get(pid, [])
 
 
 class TreeSampler(threading.Thread):
